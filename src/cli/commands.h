@@ -1,0 +1,22 @@
+// Registration of the `lantern` subcommands. Each Add* lives in its own file and sets the
+// process exit code through SetExitCode when its callback runs. Single-threaded.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace lantern::cli {
+
+void AddInspect(CLI::App& app);
+void AddBench(CLI::App& app);
+void AddSimulate(CLI::App& app);
+
+inline void RegisterCommands(CLI::App& app) {
+  AddInspect(app);
+  AddBench(app);
+  AddSimulate(app);
+}
+
+void SetExitCode(int code);
+int ExitCode();
+
+}  // namespace lantern::cli

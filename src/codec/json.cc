@@ -1,0 +1,115 @@
+#include "codec/json.h"
+
+#include <cmath>
+#include <fmt/format.h>
+
+namespace lantern::codec {
+namespace {
+
+template <typename T>
+void AppendFloating(T v, std::string* out) {
+  if (std::isnan(v)) {
+    out->append("\"NaN\"");
+  } else if (std::isinf(v)) {
+    out->append(v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+  } else {
+    fmt::format_to(std::back_inserter(*out), "{}", v);
+  }
+}
+
+}  // namespace
+
+std::string Base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const uint32_t v = (uint32_t{static_cast<uint8_t>(bytes[i])} << 16) |
+                       (uint32_t{static_cast<uint8_t>(bytes[i + 1])} << 8) |
+                       uint32_t{static_cast<uint8_t>(bytes[i + 2])};
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i < bytes.size()) {
+    uint32_t v = uint32_t{static_cast<uint8_t>(bytes[i])} << 16;
+    if (i + 1 < bytes.size()) v |= uint32_t{static_cast<uint8_t>(bytes[i + 1])} << 8;
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  for (const char c : s) {
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          fmt::format_to(std::back_inserter(*out), "\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendJsonNumber(double d, std::string* out) { AppendFloating(d, out); }
+
+void AppendJson(const Value& v, std::string* out) {
+  switch (v.type()) {
+    case Type::kNull: out->append("null"); return;
+    case Type::kBoolean: out->append(v.AsBool() ? "true" : "false"); return;
+    case Type::kInt: case Type::kLong: fmt::format_to(std::back_inserter(*out), "{}", v.AsLong()); return;
+    case Type::kFloat: AppendFloating(v.AsFloat(), out); return;
+    case Type::kDouble: AppendFloating(v.AsDouble(), out); return;
+    case Type::kString: AppendJsonString(v.AsString(), out); return;
+    case Type::kEnum: AppendJsonString(v.AsEnum(), out); return;
+    case Type::kBytes: case Type::kFixed: AppendJsonString(Base64(v.AsString()), out); return;
+    case Type::kRecord: {
+      out->push_back('{');
+      for (uint32_t i = 0; i < v.FieldCount(); ++i) {
+        if (i) out->push_back(',');
+        AppendJsonString(v.node().fields[i].name, out);
+        out->push_back(':');
+        AppendJson(v.FieldAt(i), out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case Type::kArray: {
+      out->push_back('[');
+      for (uint32_t i = 0; i < v.Size(); ++i) {
+        if (i) out->push_back(',');
+        AppendJson(v.At(i), out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case Type::kMap: {
+      out->push_back('{');
+      for (uint32_t i = 0; i < v.Size(); ++i) {
+        if (i) out->push_back(',');
+        AppendJsonString(v.KeyAt(i), out);
+        out->push_back(':');
+        AppendJson(v.ValueAt(i), out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case Type::kUnion: return;
+  }
+}
+
+}  // namespace lantern::codec

@@ -1,0 +1,271 @@
+#include "codec/schema.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace lantern::codec {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int kMaxSchemaDepth = 200;
+
+bool IsPrimitive(std::string_view name, Type* type) {
+  static const std::pair<std::string_view, Type> kPrimitives[] = {
+      {"null", Type::kNull},   {"boolean", Type::kBoolean}, {"int", Type::kInt},
+      {"long", Type::kLong},   {"float", Type::kFloat},     {"double", Type::kDouble},
+      {"bytes", Type::kBytes}, {"string", Type::kString},
+  };
+  for (const auto& [n, t] : kPrimitives) {
+    if (n == name) {
+      *type = t;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string FullName(const Json& j, const std::string& enclosing_ns) {
+  std::string name = j.value("name", "");
+  if (name.find('.') != std::string::npos) return name;
+  std::string ns = enclosing_ns;
+  if (j.contains("namespace") && j["namespace"].is_string()) ns = j["namespace"].get<std::string>();
+  return ns.empty() ? name : ns + "." + name;
+}
+
+std::string NamespaceOf(const std::string& full_name) {
+  const size_t dot = full_name.rfind('.');
+  return dot == std::string::npos ? "" : full_name.substr(0, dot);
+}
+
+uint32_t SaturatingAdd(uint32_t a, uint32_t b) {
+  return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+}
+
+}  // namespace
+
+class SchemaParser {
+ public:
+  explicit SchemaParser(Schema* schema) : schema_(schema) {}
+
+  Status AddDependency(const std::string& text) {
+    Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return InvalidArgument("dependency schema is not valid JSON");
+    if (j.is_object() && j.contains("name")) {
+      std::string name = FullName(j, "");  // before the move below
+      pending_[name] = std::move(j);
+    }
+    return Status::Ok();
+  }
+
+  Result<const Node*> ParseNode(const Json& j, const std::string& ns, int depth) {
+    if (depth > kMaxSchemaDepth) return InvalidArgument("schema nested too deeply");
+    if (j.is_string()) return ParseName(j.get<std::string>(), ns, depth);
+    if (j.is_array()) return ParseUnion(j, ns, depth);
+    if (!j.is_object()) return InvalidArgument("schema element is neither string, array nor object");
+    if (!j.contains("type")) return InvalidArgument("schema object without \"type\"");
+    const Json& t = j["type"];
+    if (!t.is_string()) return ParseNode(t, ns, depth + 1);  // {"type": {...}} or {"type": [...]}
+    const std::string type = t.get<std::string>();
+    Type prim;
+    if (IsPrimitive(type, &prim)) return NewNode(prim);
+    if (type == "record" || type == "error") return ParseRecord(j, ns, depth);
+    if (type == "enum") return ParseEnum(j, ns);
+    if (type == "fixed") return ParseFixed(j, ns);
+    if (type == "array" || type == "map") {
+      const char* key = type == "array" ? "items" : "values";
+      if (!j.contains(key)) return InvalidArgument(type + " without \"" + key + "\"");
+      Node* node = NewNode(type == "array" ? Type::kArray : Type::kMap);
+      ASSIGN_OR_RETURN(node->items, ParseNode(j[key], ns, depth + 1));
+      node->min_bytes = 1;
+      return static_cast<const Node*>(node);
+    }
+    return ParseName(type, ns, depth);
+  }
+
+  void ComputeMinBytes() {
+    // Records may be recursive; iterate to a fixed point from a lower bound of 0.
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (auto& n : schema_->nodes_) {
+        uint32_t m = n->min_bytes;
+        switch (n->type) {
+          case Type::kRecord: {
+            m = 0;
+            for (const Field& f : n->fields) m = SaturatingAdd(m, f.node->min_bytes);
+            break;
+          }
+          case Type::kUnion: {
+            uint32_t best = UINT32_MAX;
+            for (const Node* b : n->branches) best = std::min(best, b->min_bytes);
+            m = SaturatingAdd(1, n->branches.empty() ? 0 : best);
+            break;
+          }
+          default: break;
+        }
+        if (m != n->min_bytes) {
+          n->min_bytes = m;
+          changed = true;
+        }
+      }
+    }
+  }
+
+ private:
+  Node* NewNode(Type type) {
+    auto node = std::make_unique<Node>();
+    node->type = type;
+    node->id = static_cast<uint32_t>(schema_->nodes_.size());
+    switch (type) {
+      case Type::kBoolean: node->min_bytes = 1; break;
+      case Type::kInt: case Type::kLong: node->min_bytes = 1; break;
+      case Type::kFloat: node->min_bytes = 4; break;
+      case Type::kDouble: node->min_bytes = 8; break;
+      case Type::kBytes: case Type::kString: node->min_bytes = 1; break;
+      default: break;
+    }
+    schema_->nodes_.push_back(std::move(node));
+    return schema_->nodes_.back().get();
+  }
+
+  Status Register(const std::string& full_name, const Node* node) {
+    if (!schema_->named_.emplace(full_name, node).second)
+      return InvalidArgument("type \"" + full_name + "\" defined twice");
+    return Status::Ok();
+  }
+
+  Result<const Node*> ParseName(const std::string& name, const std::string& ns, int depth) {
+    Type prim;
+    if (IsPrimitive(name, &prim)) return static_cast<const Node*>(NewNode(prim));
+    const std::string qualified =
+        name.find('.') == std::string::npos && !ns.empty() ? ns + "." + name : name;
+    for (const std::string& candidate : {qualified, name}) {
+      auto it = schema_->named_.find(candidate);
+      if (it != schema_->named_.end()) return it->second;
+    }
+    for (const std::string& candidate : {qualified, name}) {
+      auto it = pending_.find(candidate);
+      if (it != pending_.end()) {
+        Json doc = std::move(it->second);
+        pending_.erase(it);
+        return ParseNode(doc, "", depth + 1);
+      }
+    }
+    return InvalidArgument("unknown type \"" + name + "\"");
+  }
+
+  Result<const Node*> ParseUnion(const Json& j, const std::string& ns, int depth) {
+    Node* node = NewNode(Type::kUnion);
+    for (const Json& b : j) {
+      ASSIGN_OR_RETURN(const Node* branch, ParseNode(b, ns, depth + 1));
+      if (branch->type == Type::kUnion) return InvalidArgument("union directly inside a union");
+      if (branch->type == Type::kNull && node->null_branch < 0)
+        node->null_branch = static_cast<int>(node->branches.size());
+      node->branches.push_back(branch);
+    }
+    if (node->branches.empty()) return InvalidArgument("empty union");
+    return static_cast<const Node*>(node);
+  }
+
+  Result<const Node*> ParseRecord(const Json& j, const std::string& ns, int depth) {
+    if (!j.contains("name") || !j["name"].is_string()) return InvalidArgument("record without name");
+    if (!j.contains("fields") || !j["fields"].is_array())
+      return InvalidArgument("record without fields array");
+    Node* node = NewNode(Type::kRecord);
+    node->full_name = FullName(j, ns);
+    RETURN_IF_ERROR(Register(node->full_name, node));
+    const std::string inner_ns = NamespaceOf(node->full_name);
+    for (const Json& f : j["fields"]) {
+      if (!f.is_object() || !f.contains("name") || !f["name"].is_string() || !f.contains("type"))
+        return InvalidArgument("record " + node->full_name + ": malformed field");
+      Field field;
+      field.name = f["name"].get<std::string>();
+      auto parsed = ParseNode(f["type"], inner_ns, depth + 1);
+      if (!parsed.ok())
+        return parsed.status().WithContext("record " + node->full_name + " field " + field.name);
+      field.node = *parsed;
+      if (!node->field_index.emplace(field.name, static_cast<uint32_t>(node->fields.size())).second)
+        return InvalidArgument("record " + node->full_name + ": duplicate field " + field.name);
+      node->fields.push_back(std::move(field));
+    }
+    return static_cast<const Node*>(node);
+  }
+
+  Result<const Node*> ParseEnum(const Json& j, const std::string& ns) {
+    if (!j.contains("symbols") || !j["symbols"].is_array())
+      return InvalidArgument("enum without symbols");
+    Node* node = NewNode(Type::kEnum);
+    node->full_name = FullName(j, ns);
+    RETURN_IF_ERROR(Register(node->full_name, node));
+    for (const Json& s : j["symbols"]) {
+      if (!s.is_string()) return InvalidArgument("enum " + node->full_name + ": bad symbol");
+      node->symbols.push_back(s.get<std::string>());
+    }
+    node->min_bytes = 1;
+    return static_cast<const Node*>(node);
+  }
+
+  Result<const Node*> ParseFixed(const Json& j, const std::string& ns) {
+    if (!j.contains("size") || !j["size"].is_number_unsigned())
+      return InvalidArgument("fixed without size");
+    Node* node = NewNode(Type::kFixed);
+    node->full_name = FullName(j, ns);
+    RETURN_IF_ERROR(Register(node->full_name, node));
+    const uint64_t size = j["size"].get<uint64_t>();
+    if (size > (1u << 30)) return InvalidArgument("fixed size too large");
+    node->fixed_size = static_cast<uint32_t>(size);
+    node->min_bytes = node->fixed_size;
+    return static_cast<const Node*>(node);
+  }
+
+  Schema* schema_;
+  std::unordered_map<std::string, Json> pending_;
+};
+
+std::string_view TypeName(Type type) {
+  static constexpr std::string_view kNames[] = {"null",   "boolean", "int",    "long",  "float",
+                                                "double", "bytes",   "string", "record", "enum",
+                                                "array",  "map",     "union",  "fixed"};
+  return kNames[static_cast<int>(type)];
+}
+
+int Node::FieldIndex(std::string_view name) const {
+  auto it = field_index.find(std::string(name));
+  return it == field_index.end() ? -1 : static_cast<int>(it->second);
+}
+
+Result<std::shared_ptr<const Schema>> Schema::Parse(std::string_view json,
+                                                    const std::vector<std::string>& dependencies) {
+  auto schema = std::make_shared<Schema>();
+  schema->text_ = std::string(json);
+  Json j = Json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return InvalidArgument("schema is not valid JSON");
+  // nlohmann's accessors throw on type mismatches; no exception leaves this module.
+  try {
+    SchemaParser parser(schema.get());
+    for (const std::string& dep : dependencies) RETURN_IF_ERROR(parser.AddDependency(dep));
+    ASSIGN_OR_RETURN(schema->root_, parser.ParseNode(j, "", 0));
+    parser.ComputeMinBytes();
+    if (j.is_object()) {
+      for (const auto& [key, value] : j.items()) {
+        if (value.is_string()) schema->attributes_[key] = value.get<std::string>();
+        else if (value.is_number()) schema->attributes_[key] = value.dump();
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgument(std::string("malformed schema: ") + e.what());
+  }
+  return std::shared_ptr<const Schema>(std::move(schema));
+}
+
+std::string Schema::Attribute(std::string_view name) const {
+  auto it = attributes_.find(std::string(name));
+  return it == attributes_.end() ? "" : it->second;
+}
+
+const Node* Schema::FindNamed(std::string_view full_name) const {
+  auto it = named_.find(std::string(full_name));
+  return it == named_.end() ? nullptr : it->second;
+}
+
+}  // namespace lantern::codec

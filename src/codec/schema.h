@@ -1,0 +1,75 @@
+// Avro schemas: parsed from JSON text into an immutable tree of Nodes that the decoder,
+// encoder and JSON printer walk. Mapping is by field name (each record keeps a name → index
+// table), so records renamed by re-serialisers (Spark's `topLevelRecord`) work the same.
+// Writer schemas as real producers emit them are accepted: field defaults are kept as text
+// and never validated (ZTF 1.x and some 4.01 files carry union defaults that the Avro spec
+// forbids). A Schema is immutable after Parse and safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+
+namespace lantern::codec {
+
+enum class Type : uint8_t {
+  kNull, kBoolean, kInt, kLong, kFloat, kDouble, kBytes, kString,
+  kRecord, kEnum, kArray, kMap, kUnion, kFixed
+};
+std::string_view TypeName(Type type);
+
+struct Node;
+
+struct Field {
+  std::string name;
+  const Node* node = nullptr;
+};
+
+struct Node {
+  Type type = Type::kNull;
+  std::string full_name;                 // records, enums, fixed
+  std::vector<Field> fields;             // records
+  std::unordered_map<std::string, uint32_t> field_index;  // records: name → position
+  std::vector<const Node*> branches;     // unions
+  int null_branch = -1;                  // unions: index of the "null" branch, -1 if none
+  const Node* items = nullptr;           // arrays (items) and maps (values)
+  std::vector<std::string> symbols;      // enums
+  uint32_t fixed_size = 0;               // fixed
+  uint32_t min_bytes = 0;                // fewest bytes any encoding of this type takes
+  uint32_t id = 0;                       // position in Schema::nodes()
+
+  // Index of field `name`, or -1.
+  int FieldIndex(std::string_view name) const;
+};
+
+class Schema {
+ public:
+  // Parses a schema. `dependencies` are other schema documents (as in a schema folder where
+  // one .avsc file per named type refers to the others by full name); they are parsed on
+  // demand when the main document names a type it does not define.
+  static Result<std::shared_ptr<const Schema>> Parse(
+      std::string_view json, const std::vector<std::string>& dependencies = {});
+
+  const Node& root() const { return *root_; }
+  const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
+  const std::string& text() const { return text_; }
+  // A top-level string attribute such as "version" (ZTF) or "doc"; empty when absent.
+  std::string Attribute(std::string_view name) const;
+  // Finds a named type by full name; nullptr if absent.
+  const Node* FindNamed(std::string_view full_name) const;
+
+ private:
+  friend class SchemaParser;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::unordered_map<std::string, const Node*> named_;
+  std::unordered_map<std::string, std::string> attributes_;
+  const Node* root_ = nullptr;
+  std::string text_;
+};
+
+}  // namespace lantern::codec

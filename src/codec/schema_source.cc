@@ -1,0 +1,97 @@
+#include "codec/schema_source.h"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "core/file.h"
+
+namespace lantern::codec {
+
+Result<std::shared_ptr<const Schema>> SchemaCache::FromText(std::string_view json) {
+  std::lock_guard lock(mu_);
+  // Files of one stream usually share one schema: compare with the last one before hashing.
+  if (last_ && last_text_ == json) return last_;
+  std::string key(json);
+  auto it = by_text_.find(key);
+  if (it == by_text_.end()) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema, Schema::Parse(json));
+    it = by_text_.emplace(std::move(key), std::move(schema)).first;
+  }
+  last_text_ = it->first;
+  last_ = it->second;
+  return last_;
+}
+
+Result<std::shared_ptr<const Schema>> SchemaDirectory::ById(int32_t id) {
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(id);
+  if (it != cache_.end()) return it->second;
+  auto loaded = Load(id);
+  if (!loaded.ok()) return loaded.status().WithContext(fmt::format("schema id {} in {}", id, root_));
+  cache_[id] = *loaded;
+  return loaded;
+}
+
+Result<std::shared_ptr<const Schema>> SchemaDirectory::Load(int32_t id) {
+  namespace fs = std::filesystem;
+  const fs::path root(root_);
+  const fs::path single = root / fmt::format("{}.avsc", id);
+  if (fs::is_regular_file(single)) {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(single.string()));
+    return Schema::Parse(text);
+  }
+  const fs::path folder = root / fmt::format("{}.{}", id / 100, id % 100);
+  if (!fs::is_directory(folder)) return NotFound("no " + folder.string() + " and no " + single.string());
+  std::string main_text;
+  std::vector<std::string> others;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(folder))
+    if (entry.is_regular_file() && entry.path().extension() == ".avsc") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const fs::path& file : files) {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(file.string()));
+    const std::string name = file.filename().string();
+    if (name == "alert.avsc" || name.ends_with(".alert.avsc")) main_text = std::move(text);
+    else others.push_back(std::move(text));
+  }
+  if (main_text.empty()) return NotFound("no *alert.avsc in " + folder.string());
+  return Schema::Parse(main_text, others);
+}
+
+Result<std::shared_ptr<const Schema>> SchemaRegistry::ById(int32_t id) {
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(id);
+  if (it != cache_.end()) return it->second;
+  // Split "http://host:port/prefix" into the client address and the path prefix.
+  const size_t scheme_end = url_.find("://");
+  const size_t path_start = url_.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  const std::string base = url_.substr(0, path_start);
+  std::string prefix = path_start == std::string::npos ? "" : url_.substr(path_start);
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  httplib::Client client(base);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  const std::string path = fmt::format("{}/schemas/ids/{}", prefix, id);
+  auto response = client.Get(path);
+  if (!response)
+    return IoError(fmt::format("schema registry {}{}: {}", base, path, httplib::to_string(response.error())));
+  if (response->status != 200)
+    return NotFound(fmt::format("schema registry {}{}: HTTP {}", base, path, response->status));
+  auto body = nlohmann::json::parse(response->body, nullptr, false);
+  if (body.is_discarded() || !body.contains("schema") || !body["schema"].is_string())
+    return InvalidArgument(fmt::format("schema registry {}{}: reply has no \"schema\" string", base, path));
+  auto parsed = Schema::Parse(body["schema"].get<std::string>());
+  if (!parsed.ok()) return parsed.status().WithContext(fmt::format("schema id {} from registry", id));
+  cache_[id] = *parsed;
+  return parsed;
+}
+
+std::unique_ptr<SchemaResolver> MakeSchemaResolver(const std::string& dir_or_url) {
+  if (dir_or_url.starts_with("http://") || dir_or_url.starts_with("https://"))
+    return std::make_unique<SchemaRegistry>(dir_or_url);
+  return std::make_unique<SchemaDirectory>(dir_or_url);
+}
+
+}  // namespace lantern::codec

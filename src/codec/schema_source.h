@@ -1,0 +1,66 @@
+// Where writer schemas come from. SchemaCache parses container-header schemas once per
+// distinct text. A SchemaResolver maps Confluent schema ids to schemas: SchemaDirectory reads
+// a folder of .avsc files (Rubin convention: id = major*100 + minor, folder "<major>.<minor>"
+// holding one file per named type, the top-level one ending in "alert.avsc"; or "<id>.avsc"
+// files), SchemaRegistry asks a Confluent-compatible registry over HTTP (GET
+// /schemas/ids/<id>). All are thread-safe: lookups take a mutex and results are cached.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "codec/schema.h"
+#include "core/status.h"
+
+namespace lantern::codec {
+
+class SchemaCache {
+ public:
+  Result<std::shared_ptr<const Schema>> FromText(std::string_view json);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Schema>> by_text_;
+  std::string last_text_;
+  std::shared_ptr<const Schema> last_;
+};
+
+class SchemaResolver {
+ public:
+  virtual ~SchemaResolver() = default;
+  virtual Result<std::shared_ptr<const Schema>> ById(int32_t id) = 0;
+};
+
+class SchemaDirectory final : public SchemaResolver {
+ public:
+  explicit SchemaDirectory(std::string root) : root_(std::move(root)) {}
+  Result<std::shared_ptr<const Schema>> ById(int32_t id) override;
+
+ private:
+  Result<std::shared_ptr<const Schema>> Load(int32_t id);
+  std::string root_;
+  std::mutex mu_;
+  std::unordered_map<int32_t, std::shared_ptr<const Schema>> cache_;
+};
+
+class SchemaRegistry final : public SchemaResolver {
+ public:
+  // `url` like "http://127.0.0.1:8081" (a path prefix is allowed).
+  explicit SchemaRegistry(std::string url) : url_(std::move(url)) {}
+  Result<std::shared_ptr<const Schema>> ById(int32_t id) override;
+
+ private:
+  std::string url_;
+  std::mutex mu_;
+  std::unordered_map<int32_t, std::shared_ptr<const Schema>> cache_;
+};
+
+// Builds the resolver for a command-line style source: an http(s):// URL is a registry,
+// anything else a directory.
+std::unique_ptr<SchemaResolver> MakeSchemaResolver(const std::string& dir_or_url);
+
+}  // namespace lantern::codec

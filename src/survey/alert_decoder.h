@@ -1,0 +1,32 @@
+// AlertDecoder: raw packet bytes (container file, Confluent message) → survey-neutral Alerts,
+// i.e. codec::PacketDecoder followed by SurveyMapper. This is the decode stage of the
+// pipeline and what `lantern inspect` and `lantern bench decode` run. One per thread; the
+// SchemaCache and SchemaResolver it is given may be shared between threads.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "alert/alert.h"
+#include "codec/packet.h"
+#include "survey/mapper.h"
+
+namespace lantern::survey {
+
+class AlertDecoder {
+ public:
+  AlertDecoder(codec::SchemaCache* cache, codec::SchemaResolver* resolver)
+      : packets_(cache, resolver) {}
+
+  // Calls `on_alert` for every alert in `bytes`, in order. Stops at the first record that
+  // cannot be decoded or mapped and returns that error (records before it were delivered).
+  Status Decode(const std::shared_ptr<const std::string>& bytes,
+                const std::function<void(alert::Alert&&, const codec::DecodedRecord&)>& on_alert);
+
+ private:
+  codec::PacketDecoder packets_;
+  SurveyMapper mapper_;
+};
+
+}  // namespace lantern::survey
