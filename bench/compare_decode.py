@@ -20,7 +20,7 @@ relative to the repo):
   ztf-all                every .avro under ztf/alerts (native, fink_spark, fink_multi)
   lsst                   every .avro under lsst/alerts (container + Confluent wire)
 
-Usage: python bench/compare_decode.py [--set NAME] [--seconds S | --smoke]
+Usage: python bench/compare_decode.py [--set NAME] [--seconds S | --smoke] [--repeat N]
            [--lantern PATH] [--avro-c PATH] [--no-datum] [--markdown FILE]
 """
 from __future__ import annotations
@@ -55,6 +55,17 @@ def file_set(name: str, data: str) -> list[str]:
     if name == "lsst":
         return sorted(glob.glob(os.path.join(data, "lsst", "alerts", "**", "*.avro"), recursive=True))
     raise ValueError(name)
+
+
+def run_best(label: str, cmd: list[str], repeat: int, missing: str | None = None) -> dict:
+    """Run a benchmark `repeat` times; keep the fastest run, record all alerts/s in 'runs'."""
+    runs = [run_tool(label, cmd, missing) for _ in range(max(1, repeat))]
+    ok = [r for r in runs if "error" not in r]
+    if not ok:
+        return runs[0]
+    best = max(ok, key=lambda r: r["alerts_per_s"])
+    best["runs"] = [r["alerts_per_s"] for r in ok]
+    return best
 
 
 def run_tool(label: str, cmd: list[str], missing: str | None = None) -> dict:
@@ -148,6 +159,8 @@ def main(argv=None) -> int:
     ap.add_argument("--avro-c", dest="avro_c", default=os.path.join(REPO, "build", "bin", "avro_c_decode"))
     ap.add_argument("--fastavro-script", default=os.path.join(REPO, "bench", "fastavro_decode.py"))
     ap.add_argument("--python", default=sys.executable, help="interpreter for fastavro_decode.py")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run each tool N times and report its fastest run (noisy machines)")
     ap.add_argument("--no-datum", action="store_true", help="skip the schema-cached datum-mode rows")
     ap.add_argument("--markdown", help="write table + command line, date, machine to this file")
     args = ap.parse_args(argv)
@@ -161,21 +174,23 @@ def main(argv=None) -> int:
     schema_dir = os.path.join(args.data, "lsst", "schema")
     s = f"{seconds:g}"
 
-    results = [run_tool("lantern", [args.lantern, "bench", "decode", "--schema-dir", schema_dir,
-                                    *files, "--seconds", s, "--json"], missing=args.lantern)]
+    rep = args.repeat
+    results = [run_best("lantern", [args.lantern, "bench", "decode", "--schema-dir", schema_dir,
+                                    *files, "--seconds", s, "--json"], rep, missing=args.lantern)]
     modes = ["container"] if args.no_datum else ["container", "datum"]
     for mode in modes:
         label = "avro-c" if mode == "container" else "avro-c (datum, schema cached)"
-        results.append(run_tool(label, [args.avro_c, "--seconds", s, "--mode", mode, *files],
-                                missing=args.avro_c))
+        results.append(run_best(label, [args.avro_c, "--seconds", s, "--mode", mode, *files],
+                                rep, missing=args.avro_c))
     for mode in modes:
         label = "fastavro" if mode == "container" else "fastavro (datum, schema cached)"
-        results.append(run_tool(label, [args.python, args.fastavro_script, "--seconds", s,
-                                        "--mode", mode, "--schema-dir", schema_dir, *files]))
+        results.append(run_best(label, [args.python, args.fastavro_script, "--seconds", s,
+                                        "--mode", mode, "--schema-dir", schema_dir, *files], rep))
 
     tbl = table(results)
     summary = (f"Set `{args.set_name}`: {len(files)} files, {total_bytes / 1e6:.2f} MB, "
-               f"{seconds:g} s per tool, one thread each.")
+               f"{seconds:g} s per tool, one thread each"
+               + (f", best of {rep} runs per tool." if rep > 1 else "."))
     print(summary)
     print()
     print(tbl)

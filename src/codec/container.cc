@@ -21,14 +21,14 @@ bool ReadLongAt(std::string_view buf, size_t* pos, int64_t* out) {
   return true;
 }
 
-Status ReadBytesAt(std::string_view buf, size_t* pos, std::string* out, const char* what) {
+Status ReadBytesAt(std::string_view buf, size_t* pos, std::string_view* out, const char* what) {
   int64_t len;
   if (!ReadLongAt(buf, pos, &len))
     return OutOfRange(fmt::format("byte {}: file ends inside {} length", *pos, what));
   if (len < 0 || static_cast<uint64_t>(len) > buf.size() - *pos)
     return OutOfRange(fmt::format("byte {}: {} of {} bytes runs past the end of the file", *pos,
                                   what, len));
-  out->assign(buf.substr(*pos, static_cast<size_t>(len)));
+  *out = buf.substr(*pos, static_cast<size_t>(len));
   *pos += static_cast<size_t>(len);
   return Status::Ok();
 }
@@ -163,10 +163,10 @@ Result<ContainerReader> ContainerReader::Open(std::shared_ptr<const std::string>
     }
     if (count > 1 << 16) return InvalidArgument(fmt::format("byte {}: metadata too large", pos));
     for (int64_t i = 0; i < count; ++i) {
-      std::string key, value;
+      std::string_view key, value;
       RETURN_IF_ERROR(ReadBytesAt(buf, &pos, &key, "metadata key"));
       RETURN_IF_ERROR(ReadBytesAt(buf, &pos, &value, "metadata value"));
-      header.metadata[key] = std::move(value);
+      header.metadata[key] = value;
     }
   }
   if (buf.size() - pos < 16)

@@ -22,9 +22,10 @@ std::string_view CodecName(Codec codec);
 inline constexpr std::string_view kContainerMagic{"Obj\x01", 4};
 bool LooksLikeContainer(std::string_view bytes);
 
+// Views into the file bytes (kept alive by the ContainerReader).
 struct ContainerHeader {
-  std::map<std::string, std::string> metadata;
-  std::string schema_json;
+  std::map<std::string_view, std::string_view> metadata;
+  std::string_view schema_json;
   Codec codec = Codec::kNull;
   std::array<char, 16> sync{};
   size_t data_offset = 0;  // where the first block starts

@@ -18,11 +18,13 @@
 
 namespace lantern::codec {
 
+// Trivially constructible on purpose: the decoder allocates slot arrays without zeroing them
+// and writes every slot that a schema-guided walk can later read.
 struct Slot {
-  uint32_t branch = 0;  // unions: the branch taken
-  uint32_t n = 0;       // strings/bytes/fixed: length; records/arrays/maps: element count
+  uint32_t branch;      // unions: the branch taken
+  uint32_t n;           // strings/bytes/fixed: length; records/arrays/maps: element count
   union {
-    int64_t i = 0;      // boolean, int, long, enum index
+    int64_t i;          // boolean, int, long, enum index
     double d;           // double
     float f;            // float (bit-exact)
     uint64_t u;         // strings/bytes/fixed: byte offset; records/arrays/maps: first slot
@@ -78,15 +80,15 @@ class Value {
 class Datum final : public alert::PacketFields {
  public:
   Datum(std::shared_ptr<const Schema> schema, std::shared_ptr<const std::string> storage,
-        std::string_view bytes, std::vector<Slot> slots)
+        std::string_view bytes, std::unique_ptr<Slot[]> slots, uint32_t slot_count)
       : schema_(std::move(schema)), storage_(std::move(storage)), bytes_(bytes),
-        slots_(std::move(slots)) {}
+        slots_(std::move(slots)), slot_count_(slot_count) {}
 
   const Schema& schema() const { return *schema_; }
   const std::shared_ptr<const Schema>& schema_ptr() const { return schema_; }
   // The encoded bytes of this datum (exactly the bytes it was decoded from).
   std::string_view bytes() const { return bytes_; }
-  const std::vector<Slot>& slots() const { return slots_; }
+  uint32_t slot_count() const { return slot_count_; }
   Value root() const { return Value(this, &schema_->root(), 0); }
 
   // alert::PacketFields
@@ -109,7 +111,8 @@ class Datum final : public alert::PacketFields {
   std::shared_ptr<const Schema> schema_;
   std::shared_ptr<const std::string> storage_;
   std::string_view bytes_;
-  std::vector<Slot> slots_;
+  std::unique_ptr<Slot[]> slots_;
+  uint32_t slot_count_;
 };
 
 inline Value::Value(const Datum* datum, const Node* node, uint32_t slot)

@@ -1,5 +1,6 @@
 #include "codec/decoder.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -9,15 +10,20 @@ namespace lantern::codec {
 namespace {
 
 // Walks the schema, filling slots. Errors set `error_` and make every later read fail fast;
-// the record walker then prepends field names to build the path for the message.
+// the record walker then prepends field names to build the path for the message. Slots live
+// in a growable raw array; anything that may allocate can move it, so slots are always
+// addressed by index through `slots_`.
 class DatumReader {
  public:
-  DatumReader(const uint8_t* begin, const uint8_t* end, std::vector<Slot>* slots,
-              const DecodeLimits& limits)
-      : begin_(begin), p_(begin), end_(end), slots_(*slots), limits_(limits) {}
+  DatumReader(const uint8_t* begin, const uint8_t* end, size_t capacity, const DecodeLimits& limits)
+      : begin_(begin), p_(begin), end_(end), limits_(limits) {
+    cap_ = std::max<size_t>(capacity, 16);
+    buffer_.reset(new Slot[cap_]);
+    slots_ = buffer_.get();
+  }
 
   bool ReadRoot(const Node* node) {
-    slots_.resize(1);
+    size_ = 1;
     Read(node, 0, 0);
     return error_ == nullptr;
   }
@@ -25,6 +31,8 @@ class DatumReader {
   size_t error_position() const { return error_pos_; }
   const char* error() const { return error_; }
   const std::string& path() const { return path_; }
+  uint32_t size() const { return static_cast<uint32_t>(size_); }
+  std::unique_ptr<Slot[]> TakeSlots() { return std::move(buffer_); }
 
  private:
   void Fail(const char* what) {
@@ -47,24 +55,72 @@ class DatumReader {
 
   // Allocates `n` contiguous slots and returns the index of the first.
   uint32_t Allocate(uint64_t n) {
-    const size_t first = slots_.size();
+    const size_t first = size_;
     if (first + n > limits_.max_slots) {
       Fail("datum has too many values");
       return 0;
     }
-    slots_.resize(first + n);
+    if (first + n > cap_) {
+      const size_t cap = std::max<size_t>(cap_ * 2, first + n);
+      std::unique_ptr<Slot[]> grown(new Slot[cap]);
+      std::memcpy(static_cast<void*>(grown.get()), buffer_.get(), size_ * sizeof(Slot));
+      buffer_ = std::move(grown);
+      slots_ = buffer_.get();
+      cap_ = cap;
+    }
+    size_ = first + n;
     return static_cast<uint32_t>(first);
   }
 
   // Checks that `count` items of `node` can still fit in the remaining input.
   bool CountFits(int64_t count, const Node* item) {
     if (count < 0) { Fail("negative length"); return false; }
-    const uint64_t per = item->min_bytes == 0 ? 1 : item->min_bytes;  // zero-size items: 1 slot each
-    if (item->min_bytes > 0 && static_cast<uint64_t>(count) > static_cast<uint64_t>(end_ - p_) / per) {
+    if (item->min_bytes > 0 &&
+        static_cast<uint64_t>(count) > static_cast<uint64_t>(end_ - p_) / item->min_bytes) {
       Fail("count larger than the remaining input");
       return false;
     }
     if (static_cast<uint64_t>(count) > limits_.max_slots) { Fail("count too large"); return false; }
+    return true;
+  }
+
+  // Reads the branch byte of a two-branch union; returns false on a bad branch.
+  bool ReadBranch(Slot* slot) {
+    if (p_ >= end_) { Fail("input ends inside a union branch"); return false; }
+    const uint8_t b = *p_;
+    if (b != 0 && b != 2) { Fail("union branch index out of range"); return false; }
+    ++p_;
+    slot->branch = b >> 1;
+    return true;
+  }
+
+  // Primitive reads into a slot. Return false on error (already recorded).
+  bool ReadFloat(Slot* slot) {
+    if (end_ - p_ < 4) { Fail("input ends inside a float"); return false; }
+    float f;  // through a local: a memcpy straight into the slot could alias p_
+    std::memcpy(&f, p_, 4);
+    slot->f = f;
+    p_ += 4;
+    return true;
+  }
+  bool ReadDouble(Slot* slot) {
+    if (end_ - p_ < 8) { Fail("input ends inside a double"); return false; }
+    double d;
+    std::memcpy(&d, p_, 8);
+    slot->d = d;
+    p_ += 8;
+    return true;
+  }
+  bool ReadInt(Slot* slot) {
+    const int64_t v = ReadLong();
+    if (v < INT32_MIN || v > INT32_MAX) { Fail("int out of range"); return false; }
+    slot->i = v;
+    return error_ == nullptr;
+  }
+  bool ReadBoolean(Slot* slot) {
+    if (p_ >= end_) { Fail("input ends inside a boolean"); return false; }
+    if (*p_ > 1) { Fail("boolean byte is neither 0 nor 1"); return false; }
+    slot->i = *p_++;
     return true;
   }
 
@@ -83,28 +139,11 @@ class DatumReader {
   void Read(const Node* node, uint32_t s, uint32_t depth) {
     switch (node->type) {
       case Type::kNull: return;
-      case Type::kBoolean:
-        if (p_ >= end_) return Fail("input ends inside a boolean");
-        if (*p_ > 1) return Fail("boolean byte is neither 0 nor 1");
-        slots_[s].i = *p_++;
-        return;
-      case Type::kInt: {
-        const int64_t v = ReadLong();
-        if (v < INT32_MIN || v > INT32_MAX) return Fail("int out of range");
-        slots_[s].i = v;
-        return;
-      }
+      case Type::kBoolean: ReadBoolean(&slots_[s]); return;
+      case Type::kInt: ReadInt(&slots_[s]); return;
       case Type::kLong: slots_[s].i = ReadLong(); return;
-      case Type::kFloat:
-        if (end_ - p_ < 4) return Fail("input ends inside a float");
-        std::memcpy(&slots_[s].f, p_, 4);
-        p_ += 4;
-        return;
-      case Type::kDouble:
-        if (end_ - p_ < 8) return Fail("input ends inside a double");
-        std::memcpy(&slots_[s].d, p_, 8);
-        p_ += 8;
-        return;
+      case Type::kFloat: ReadFloat(&slots_[s]); return;
+      case Type::kDouble: ReadDouble(&slots_[s]); return;
       case Type::kBytes: case Type::kString: return ReadBytes(s);
       case Type::kFixed: {
         if (static_cast<size_t>(end_ - p_) < node->fixed_size) return Fail("input ends inside a fixed");
@@ -133,6 +172,40 @@ class DatumReader {
     }
   }
 
+  // Reads one field by its precomputed opcode; returns false on error.
+  bool ReadField(const Field& field, FieldCode code, uint32_t s, uint32_t depth) {
+    Slot* slot = &slots_[s];
+    switch (code.op) {
+      case FieldOp::kNull: return true;
+      case FieldOp::kBoolean: return ReadBoolean(slot);
+      case FieldOp::kInt: return ReadInt(slot);
+      case FieldOp::kLong: slot->i = ReadLong(); return error_ == nullptr;
+      case FieldOp::kFloat: return ReadFloat(slot);
+      case FieldOp::kDouble: return ReadDouble(slot);
+      case FieldOp::kBytes: ReadBytes(s); return error_ == nullptr;
+      case FieldOp::kOptBoolean:
+        return ReadBranch(slot) && (slot->branch != code.value_branch || ReadBoolean(slot));
+      case FieldOp::kOptInt:
+        return ReadBranch(slot) && (slot->branch != code.value_branch || ReadInt(slot));
+      case FieldOp::kOptLong:
+        if (!ReadBranch(slot)) return false;
+        if (slot->branch == code.value_branch) slot->i = ReadLong();
+        return error_ == nullptr;
+      case FieldOp::kOptFloat:
+        return ReadBranch(slot) && (slot->branch != code.value_branch || ReadFloat(slot));
+      case FieldOp::kOptDouble:
+        return ReadBranch(slot) && (slot->branch != code.value_branch || ReadDouble(slot));
+      case FieldOp::kOptBytes:
+        if (!ReadBranch(slot)) return false;
+        if (slot->branch == code.value_branch) ReadBytes(s);
+        return error_ == nullptr;
+      case FieldOp::kGeneric:
+        Read(field.node, s, depth);
+        return error_ == nullptr;
+    }
+    return false;
+  }
+
   void ReadRecord(const Node* node, uint32_t s, uint32_t depth) {
     if (depth >= limits_.max_depth) return Fail("nesting too deep");
     const uint32_t n = static_cast<uint32_t>(node->fields.size());
@@ -141,13 +214,115 @@ class DatumReader {
     slots_[s].u = first;
     slots_[s].n = n;
     const Field* fields = node->fields.data();
+    const FieldCode* codes = node->field_codes.data();
+    // The hot loop keeps the input position in a register. The common shapes (numbers and
+    // ["null", number] unions: most of a ZTF or Rubin packet) are decoded inline; everything
+    // else goes through ReadField with the position written back first.
+    const uint8_t* p = p_;
+    const uint8_t* const end = end_;
     for (uint32_t i = 0; i < n; ++i) {
-      Read(fields[i].node, first + i, depth + 1);
-      if (error_) {
+      const FieldCode code = codes[i];
+      Slot* slot = slots_ + first + i;
+      switch (code.op) {
+        case FieldOp::kOptFloat:
+        case FieldOp::kOptDouble: {
+          const size_t width = code.op == FieldOp::kOptFloat ? 4 : 8;
+          if (p < end && *p == 2 * code.value_branch && static_cast<size_t>(end - p) > width) {
+            slot->branch = code.value_branch;
+            if (width == 4) {
+              float f;
+              std::memcpy(&f, p + 1, 4);
+              slot->f = f;
+            } else {
+              double d;
+              std::memcpy(&d, p + 1, 8);
+              slot->d = d;
+            }
+            p += 1 + width;
+            continue;
+          }
+          if (p < end && *p == 2 * (1 - code.value_branch)) {  // the null branch
+            slot->branch = 1 - code.value_branch;
+            ++p;
+            continue;
+          }
+          break;  // error or truncation: let the general path report it
+        }
+        case FieldOp::kFloat:
+          if (end - p >= 4) {
+            float f;
+            std::memcpy(&f, p, 4);
+            slot->f = f;
+            p += 4;
+            continue;
+          }
+          break;
+        case FieldOp::kDouble:
+          if (end - p >= 8) {
+            double d;
+            std::memcpy(&d, p, 8);
+            slot->d = d;
+            p += 8;
+            continue;
+          }
+          break;
+        case FieldOp::kOptInt:
+        case FieldOp::kOptLong:
+        case FieldOp::kOptBytes: {
+          if (p >= end) break;
+          if (*p == 2 * (1 - code.value_branch)) {  // the null branch
+            slot->branch = 1 - code.value_branch;
+            ++p;
+            continue;
+          }
+          if (*p != 2 * code.value_branch) break;
+          const uint8_t* q = p + 1;
+          int64_t v;
+          if (!ReadVarLong(&q, end, &v)) break;
+          if (code.op == FieldOp::kOptBytes) {
+            if (v < 0 || v > end - q) break;
+            slot->u = static_cast<uint64_t>(q - begin_);
+            slot->n = static_cast<uint32_t>(v);
+            q += v;
+          } else {
+            if (code.op == FieldOp::kOptInt && (v < INT32_MIN || v > INT32_MAX)) break;
+            slot->i = v;
+          }
+          slot->branch = code.value_branch;
+          p = q;
+          continue;
+        }
+        case FieldOp::kInt:
+        case FieldOp::kLong:
+        case FieldOp::kBytes: {
+          const uint8_t* q = p;
+          int64_t v;
+          if (!ReadVarLong(&q, end, &v)) break;
+          if (code.op == FieldOp::kBytes) {
+            if (v < 0 || v > end - q) break;
+            slot->u = static_cast<uint64_t>(q - begin_);
+            slot->n = static_cast<uint32_t>(v);
+            q += v;
+          } else {
+            if (code.op == FieldOp::kInt && (v < INT32_MIN || v > INT32_MAX)) break;
+            slot->i = v;
+          }
+          p = q;
+          continue;
+        }
+        case FieldOp::kNull:
+          continue;
+        default:
+          break;
+      }
+      p_ = p;
+      if (!ReadField(fields[i], code, first + i, depth + 1)) {
         path_ = path_.empty() ? fields[i].name : fields[i].name + "." + path_;
         return;
       }
+      p = p_;
     }
+    p_ = p;
   }
 
   // Arrays and maps arrive as blocks: count, [byte size if count < 0], items; a 0 count ends.
@@ -189,7 +364,7 @@ class DatumReader {
       if (error_) return;
       uint32_t at = first;
       for (const auto& [b, n] : blocks) {
-        std::copy_n(slots_.begin() + b, n * per_item, slots_.begin() + at);
+        std::memmove(static_cast<void*>(slots_ + at), slots_ + b, n * per_item * sizeof(Slot));
         at += n * per_item;
       }
     }
@@ -200,7 +375,10 @@ class DatumReader {
   const uint8_t* begin_;
   const uint8_t* p_;
   const uint8_t* end_;
-  std::vector<Slot>& slots_;
+  std::unique_ptr<Slot[]> buffer_;
+  Slot* slots_ = nullptr;
+  size_t size_ = 0;
+  size_t cap_ = 0;
   const DecodeLimits& limits_;
   const char* error_ = nullptr;
   size_t error_pos_ = 0;
@@ -213,20 +391,20 @@ Result<std::shared_ptr<const Datum>> Decoder::Decode(std::shared_ptr<const Schem
                                                      std::shared_ptr<const std::string> storage,
                                                      std::string_view bytes, size_t* consumed,
                                                      size_t base_offset) {
-  std::vector<Slot> slots;
-  slots.reserve(slot_hint_);
   const auto* begin = reinterpret_cast<const uint8_t*>(bytes.data());
-  DatumReader reader(begin, begin + bytes.size(), &slots, limits_);
+  DatumReader reader(begin, begin + bytes.size(), slot_hint_, limits_);
   if (!reader.ReadRoot(&schema->root())) {
     std::string where = reader.path().empty() ? "" : " in field " + reader.path();
     return InvalidArgument(fmt::format("byte {}{}: {}", base_offset + reader.error_position(),
                                        where, reader.error()));
   }
-  if (slots.size() > slot_hint_) slot_hint_ = slots.size();
+  // Size the next datum's first allocation for what this one needed.
+  slot_hint_ = std::max<size_t>(reader.size(), 64);
   const size_t used = reader.position();
   if (consumed) *consumed = used;
+  const uint32_t count = reader.size();
   return std::shared_ptr<const Datum>(std::make_shared<Datum>(
-      std::move(schema), std::move(storage), bytes.substr(0, used), std::move(slots)));
+      std::move(schema), std::move(storage), bytes.substr(0, used), reader.TakeSlots(), count));
 }
 
 }  // namespace lantern::codec

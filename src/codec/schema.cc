@@ -83,6 +83,35 @@ class SchemaParser {
     return ParseName(type, ns, depth);
   }
 
+  void ComputeFieldCodes() {
+    for (auto& n : schema_->nodes_) {
+      if (n->type != Type::kRecord) continue;
+      n->field_codes.clear();
+      for (const Field& f : n->fields) n->field_codes.push_back(CodeFor(*f.node));
+    }
+  }
+
+  static FieldCode CodeFor(const Node& node) {
+    auto plain = [](Type t, bool optional) -> FieldOp {
+      switch (t) {
+        case Type::kNull: return optional ? FieldOp::kGeneric : FieldOp::kNull;
+        case Type::kBoolean: return optional ? FieldOp::kOptBoolean : FieldOp::kBoolean;
+        case Type::kInt: return optional ? FieldOp::kOptInt : FieldOp::kInt;
+        case Type::kLong: return optional ? FieldOp::kOptLong : FieldOp::kLong;
+        case Type::kFloat: return optional ? FieldOp::kOptFloat : FieldOp::kFloat;
+        case Type::kDouble: return optional ? FieldOp::kOptDouble : FieldOp::kDouble;
+        case Type::kBytes: case Type::kString: return optional ? FieldOp::kOptBytes : FieldOp::kBytes;
+        default: return FieldOp::kGeneric;
+      }
+    };
+    if (node.type != Type::kUnion) return {plain(node.type, false), 0};
+    if (node.branches.size() == 2 && node.null_branch >= 0) {
+      const uint8_t value_branch = node.null_branch == 0 ? 1 : 0;
+      return {plain(node.branches[value_branch]->type, true), value_branch};
+    }
+    return {FieldOp::kGeneric, 0};
+  }
+
   void ComputeMinBytes() {
     // Records may be recursive; iterate to a fixed point from a lower bound of 0.
     for (bool changed = true; changed;) {
@@ -246,6 +275,7 @@ Result<std::shared_ptr<const Schema>> Schema::Parse(std::string_view json,
     for (const std::string& dep : dependencies) RETURN_IF_ERROR(parser.AddDependency(dep));
     ASSIGN_OR_RETURN(schema->root_, parser.ParseNode(j, "", 0));
     parser.ComputeMinBytes();
+    parser.ComputeFieldCodes();
     if (j.is_object()) {
       for (const auto& [key, value] : j.items()) {
         if (value.is_string()) schema->attributes_[key] = value.get<std::string>();

@@ -25,6 +25,19 @@ std::string_view TypeName(Type type);
 
 struct Node;
 
+// How the decoder reads one record field: a precomputed opcode so the common shapes
+// (primitives and ["null", primitive] unions) decode without recursion.
+enum class FieldOp : uint8_t {
+  kNull, kBoolean, kInt, kLong, kFloat, kDouble, kBytes,
+  kOptBoolean, kOptInt, kOptLong, kOptFloat, kOptDouble, kOptBytes,  // two-branch null unions
+  kGeneric,
+};
+
+struct FieldCode {
+  FieldOp op = FieldOp::kGeneric;
+  uint8_t value_branch = 0;  // kOpt*: the branch index of the non-null type
+};
+
 struct Field {
   std::string name;
   const Node* node = nullptr;
@@ -42,6 +55,7 @@ struct Node {
   uint32_t fixed_size = 0;               // fixed
   uint32_t min_bytes = 0;                // fewest bytes any encoding of this type takes
   uint32_t id = 0;                       // position in Schema::nodes()
+  std::vector<FieldCode> field_codes;    // records: one per field, for the decoder
 
   // Index of field `name`, or -1.
   int FieldIndex(std::string_view name) const;

@@ -1,5 +1,7 @@
 #include "codec/schema_source.h"
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
 #include <httplib.h>
@@ -9,19 +11,32 @@
 
 namespace lantern::codec {
 
-Result<std::shared_ptr<const Schema>> SchemaCache::FromText(std::string_view json) {
-  std::lock_guard lock(mu_);
-  // Files of one stream usually share one schema: compare with the last one before hashing.
-  if (last_ && last_text_ == json) return last_;
-  std::string key(json);
-  auto it = by_text_.find(key);
-  if (it == by_text_.end()) {
-    ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema, Schema::Parse(json));
-    it = by_text_.emplace(std::move(key), std::move(schema)).first;
+uint64_t SchemaCache::Fingerprint(std::string_view json) {
+  // Length plus 32 sampled 8-byte words, each multiplied by its own odd constant (independent
+  // multiplies, no dependency chain), then mixed.
+  uint64_t h = json.size() * 0x9E3779B97F4A7C15ULL;
+  if (json.size() >= 8) {
+    const size_t span = json.size() - 8;
+    for (uint64_t k = 0; k < 32; ++k) {
+      uint64_t w;
+      std::memcpy(&w, json.data() + span * k / 31, 8);
+      h += w * (0xD6E8FEB86659FD93ULL + 2 * k);
+    }
   }
-  last_text_ = it->first;
-  last_ = it->second;
-  return last_;
+  h ^= h >> 32;
+  h *= 0xD6E8FEB86659FD93ULL;
+  return h ^ (h >> 29);
+}
+
+Result<std::shared_ptr<const Schema>> SchemaCache::FromText(std::string_view json) {
+  const uint64_t key = Fingerprint(json);
+  std::lock_guard lock(mu_);
+  auto [begin, end] = by_fingerprint_.equal_range(key);
+  for (auto it = begin; it != end; ++it)
+    if (it->second->text() == json) return it->second;
+  ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema, Schema::Parse(json));
+  by_fingerprint_.emplace(key, schema);
+  return schema;
 }
 
 Result<std::shared_ptr<const Schema>> SchemaDirectory::ById(int32_t id) {

@@ -23,10 +23,11 @@ class SchemaCache {
   Result<std::shared_ptr<const Schema>> FromText(std::string_view json);
 
  private:
+  // Keyed by a cheap fingerprint (length and sampled bytes); the full text is then compared,
+  // which costs a memcmp instead of hashing ~20 KB per ZTF packet.
+  static uint64_t Fingerprint(std::string_view json);
   std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const Schema>> by_text_;
-  std::string last_text_;
-  std::shared_ptr<const Schema> last_;
+  std::unordered_multimap<uint64_t, std::shared_ptr<const Schema>> by_fingerprint_;
 };
 
 class SchemaResolver {

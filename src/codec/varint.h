@@ -11,6 +11,11 @@ namespace lantern::codec {
 // input ends early or the varint is longer than 10 bytes.
 inline bool ReadVarLong(const uint8_t** p, const uint8_t* end, int64_t* out) {
   const uint8_t* q = *p;
+  if (q < end && !(*q & 0x80)) {  // one byte: most lengths, flags and small ints
+    *p = q + 1;
+    *out = static_cast<int64_t>(*q >> 1) ^ -static_cast<int64_t>(*q & 1);
+    return true;
+  }
   uint64_t v = 0;
   for (int shift = 0; shift < 70; shift += 7) {
     if (q == end) return false;

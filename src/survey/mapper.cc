@@ -110,6 +110,12 @@ Rec MakeRec(SchemaPlan& plan, const Value& v) {
   return Rec{v, &plan.For(&v.node())};
 }
 
+// Number of elements of an array field (0 when absent or null).
+uint32_t ArraySize(const Rec& parent, F field) {
+  const Value a = parent.Get(field);
+  return a.valid() && a.type() == Type::kArray ? a.Size() : 0;
+}
+
 // Calls fn(Rec) for each record element of an array field (null arrays and null items skipped).
 template <typename Fn>
 void ForEachRecord(SchemaPlan& plan, const Rec& parent, F field, Fn fn) {
@@ -170,6 +176,9 @@ Status MapZtf(SchemaPlan& plan, const Rec& root, const codec::Datum& d, Alert* o
   out->detection = ZtfDetection(cand, d);
   out->alert_id = root.IsSet(kCandid) ? root.Long(kCandid) : out->detection.source_id;
   out->schema_version = plan.version.empty() ? std::string(root.Str(kSchemavsn)) : plan.version;
+  out->prv_detections.reserve(ArraySize(root, kPrvCandidates));
+  out->nondetections.reserve(ArraySize(root, kPrvCandidates));
+  out->forced.reserve(ArraySize(root, kFpHists));
   ForEachRecord(plan, root, kPrvCandidates, [&](const Rec& p) {
     if (p.IsSet(kCandid)) {
       out->prv_detections.push_back(ZtfDetection(p, d));
@@ -258,6 +267,8 @@ Status MapLsst(SchemaPlan& plan, const Rec& root, const codec::Datum& d, int32_t
   if (schema_id >= 0) out->schema_version = fmt::format("{}.{}", schema_id / 100, schema_id % 100);
   else if (!plan.version.empty()) out->schema_version = plan.version;
   else out->schema_version = VersionFromName(root.Str(kLsstSchemaVersion));
+  out->prv_detections.reserve(ArraySize(root, kPrvDiaSources));
+  out->forced.reserve(ArraySize(root, kPrvDiaForcedSources));
   ForEachRecord(plan, root, kPrvDiaSources,
                 [&](const Rec& p) { out->prv_detections.push_back(LsstDetection(p, d)); });
   ForEachRecord(plan, root, kPrvDiaForcedSources, [&](const Rec& f) {

@@ -12,7 +12,7 @@ inline constexpr double kJdToMjd = 2400000.5;
 inline constexpr double kNjyZeroPoint = 31.4;
 
 inline double JdToMjd(double jd) { return jd - kJdToMjd; }
-inline double MagToNjy(double mag) { return std::pow(10.0, (kNjyZeroPoint - mag) / 2.5); }
+inline double MagToNjy(double mag) { return std::exp((kNjyZeroPoint - mag) * (M_LN10 / 2.5)); }
 inline double NjyToMag(double flux) {
   return flux > 0 ? kNjyZeroPoint - 2.5 * std::log10(flux) : std::nan("");
 }
