@@ -1,0 +1,111 @@
+"""Behaviour of the `lantern` command that users rely on: inspect output and errors, the
+decode benchmark's JSON, and simulate → inspect."""
+import json
+import os
+import shutil
+import subprocess
+
+
+def run(*args, check=True):
+    p = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{args} failed ({p.returncode}): {p.stderr}")
+    return p
+
+
+REQUIRED_KEYS = {"file", "index", "survey", "schema_version", "alert_id", "object_id", "ra",
+                 "dec", "mjd", "band", "n_prv_detections", "n_forced", "n_nondetections",
+                 "cutouts"}
+
+
+def test_inspect_directory_lists_every_alert(lantern, data_dir):
+    d = os.path.join(data_dir, "ztf", "alerts", "fink_multi")
+    lines = run(lantern, "inspect", d).stdout.splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert len(rows) == 31 + 11 + 56  # records per file, from the MANIFEST
+    for r in rows:
+        assert REQUIRED_KEYS <= r.keys()
+        assert r["survey"] == "ztf"
+        assert isinstance(r["alert_id"], int) and r["alert_id"] > 0
+        assert r["file"].startswith(d)
+    # record numbers restart at 0 in each file
+    by_file = {}
+    for r in rows:
+        by_file.setdefault(r["file"], []).append(r["index"])
+    assert all(v == list(range(len(v))) for v in by_file.values())
+
+
+def test_inspect_keeps_the_path_as_given(lantern, data_dir):
+    f = os.path.join(data_dir, "ztf", "alerts", "native", "boom", "tests_data_alerts_ztf")
+    first = sorted(os.listdir(f))[0]
+    path = os.path.join(f, first)
+    row = json.loads(run(lantern, "inspect", path).stdout.splitlines()[0])
+    assert row["file"] == path
+    assert row["cutouts"] == {"science": row["cutouts"]["science"],
+                              "template": row["cutouts"]["template"],
+                              "difference": row["cutouts"]["difference"]}
+    assert all(v > 1000 for v in row["cutouts"].values())
+
+
+def test_rubin_confluent_needs_and_uses_schema_dir(lantern, data_dir):
+    f = os.path.join(data_dir, "lsst", "alerts", "pittgoogle_confluent_wire", "lsst.v11_1.avro")
+    p = run(lantern, "inspect", f, check=False)
+    assert p.returncode != 0
+    assert "schema id 1101" in p.stderr and "--schema-dir" in p.stderr
+    ok = run(lantern, "inspect", "--schema-dir", os.path.join(data_dir, "lsst", "schema"), f)
+    row = json.loads(ok.stdout)
+    assert row["survey"] == "lsst" and row["schema_version"] == "11.1"
+
+
+def test_bad_file_is_reported_and_the_rest_continue(lantern, data_dir, tmp_path):
+    src = os.path.join(data_dir, "ztf", "alerts", "native", "boom", "tests_data_alerts_ztf")
+    files = sorted(os.listdir(src))
+    good = tmp_path / "a_good.avro"
+    shutil.copy(os.path.join(src, files[0]), good)
+    data = (tmp_path / "a_good.avro").read_bytes()
+    (tmp_path / "b_truncated.avro").write_bytes(data[: len(data) // 2])
+    (tmp_path / "c_garbage.avro").write_bytes(b"\x07not an alert at all")
+    shutil.copy(os.path.join(src, files[1]), tmp_path / "d_good.avro")
+    p = run(lantern, "inspect", str(tmp_path), check=False)
+    assert p.returncode != 0
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [os.path.basename(r["file"]) for r in rows] == ["a_good.avro", "d_good.avro"]
+    errors = p.stderr.strip().splitlines()
+    assert len(errors) == 2
+    assert "b_truncated.avro" in errors[0] and "byte " in errors[0]
+    assert "c_garbage.avro" in errors[1] and "byte 0" in errors[1]
+
+
+def test_full_prints_every_field(lantern, data_dir):
+    f = os.path.join(data_dir, "ztf", "alerts", "native", "boom", "tests_data_alerts_ztf")
+    row = json.loads(run(lantern, "inspect", "--full", f).stdout.splitlines()[0])
+    fields = row["fields"]
+    assert fields["candid"] == row["alert_id"]
+    assert fields["objectId"] == row["object_id"]
+    assert abs(fields["candidate"]["ra"] - row["ra"]) < 1e-12
+    assert len(fields["candidate"]) == 103  # every candidate field of schema 4.02
+
+
+def test_bench_decode_json(lantern, data_dir):
+    d = os.path.join(data_dir, "ztf", "alerts", "native", "kowalski")
+    out = json.loads(run(lantern, "bench", "decode", d, "--seconds", "0.2", "--json").stdout)
+    assert out["alerts"] == 12
+    assert out["alerts_per_s"] > 0 and out["mb_per_s"] > 0
+
+
+def test_simulate_then_inspect(lantern, tmp_path):
+    for survey in ("ztf", "lsst"):
+        out = tmp_path / f"{survey}.avro"
+        run(lantern, "simulate", "--survey", survey, "--count", "300", "--out", str(out),
+            "--seed", "7")
+        rows = [json.loads(line) for line in run(lantern, "inspect", str(out)).stdout.splitlines()]
+        assert len(rows) == 300
+        assert {r["survey"] for r in rows} == {survey}
+        assert len({r["alert_id"] for r in rows}) == 300
+        assert len({r["object_id"] for r in rows}) < 300  # objects recur with history
+        assert any(r["n_prv_detections"] > 0 for r in rows)
+        fmt = "fits.gz" if survey == "ztf" else "fits"
+        assert all(r["cutout_formats"] == {"science": fmt, "template": fmt, "difference": fmt}
+                   for r in rows)
+        mjds = [r["mjd"] for r in rows]
+        assert mjds == sorted(mjds)
