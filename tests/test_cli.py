@@ -109,3 +109,16 @@ def test_simulate_then_inspect(lantern, tmp_path):
                    for r in rows)
         mjds = [r["mjd"] for r in rows]
         assert mjds == sorted(mjds)
+
+
+def test_bare_datum_with_schema_file(lantern, data_dir, tmp_path):
+    wire = os.path.join(data_dir, "lsst", "alerts", "pittgoogle_confluent_wire", "lsst.v9_0.avro")
+    bare = tmp_path / "bare.avro"
+    bare.write_bytes(open(wire, "rb").read()[5:])  # drop magic byte and schema id
+    schema = os.path.join(data_dir, "lsst", "schema", "9.0", "lsst.v9_0.alert.avsc")
+    row = json.loads(run(lantern, "inspect", "--schema", schema, str(bare)).stdout)
+    framed = json.loads(run(lantern, "inspect", "--schema-dir",
+                            os.path.join(data_dir, "lsst", "schema"), wire).stdout)
+    assert row["framing"] == "bare" and framed["framing"] == "confluent"
+    for key in ("alert_id", "object_id", "ra", "dec", "mjd", "band", "n_prv_detections"):
+        assert row[key] == framed[key]

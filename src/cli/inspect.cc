@@ -75,6 +75,7 @@ std::string AlertLine(const std::string& file, const alert::Alert& a,
 struct InspectOptions {
   std::vector<std::string> paths;
   std::string schema_dir;
+  std::string schema;  // bare datums
   bool full = false;
 };
 
@@ -88,6 +89,15 @@ int RunInspect(const InspectOptions& opt) {
   std::unique_ptr<codec::SchemaResolver> resolver;
   if (!opt.schema_dir.empty()) resolver = codec::MakeSchemaResolver(opt.schema_dir);
   survey::AlertDecoder decoder(&cache, resolver.get());
+  std::shared_ptr<const codec::Schema> bare_schema;
+  if (!opt.schema.empty()) {
+    auto loaded = codec::LoadSchemaFile(opt.schema);
+    if (!loaded.ok()) {
+      fmt::print(stderr, "lantern inspect: {}\n", loaded.status().message());
+      return 2;
+    }
+    bare_schema = *loaded;
+  }
   int failed = 0;
   std::string line;
   for (const std::string& file : *files) {
@@ -98,11 +108,13 @@ int RunInspect(const InspectOptions& opt) {
       continue;
     }
     auto shared = std::make_shared<const std::string>(std::move(bytes).value());
-    const Status st = decoder.Decode(shared, [&](alert::Alert&& a, const codec::DecodedRecord& r) {
+    auto print = [&](alert::Alert&& a, const codec::DecodedRecord& r) {
       line = AlertLine(file, a, r, opt.full);
       line.push_back('\n');
       std::fwrite(line.data(), 1, line.size(), stdout);
-    });
+    };
+    const Status st = bare_schema ? decoder.DecodeBare(bare_schema, shared, print)
+                                  : decoder.Decode(shared, print);
     if (!st.ok()) {
       std::fflush(stdout);
       fmt::print(stderr, "lantern inspect: {}: {}\n", file, st.message());
@@ -123,6 +135,9 @@ void AddInspect(CLI::App& app) {
   cmd->add_option("--schema-dir", opt->schema_dir,
                   "Schemas for Confluent-framed packets: a folder (Rubin: <major>.<minor>/) or a "
                   "schema registry URL");
+  cmd->add_option("--schema", opt->schema,
+                  "Read each file as one bare Avro datum written with this .avsc (other .avsc "
+                  "files in its folder resolve named types)");
   cmd->add_flag("--full", opt->full, "Also print every decoded field (key \"fields\")");
   cmd->callback([opt] { SetExitCode(RunInspect(*opt)); });
 }

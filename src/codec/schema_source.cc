@@ -103,6 +103,23 @@ Result<std::shared_ptr<const Schema>> SchemaRegistry::ById(int32_t id) {
   return parsed;
 }
 
+Result<std::shared_ptr<const Schema>> LoadSchemaFile(const std::string& path) {
+  namespace fs = std::filesystem;
+  ASSIGN_OR_RETURN(std::string main_text, ReadFile(path));
+  std::vector<std::string> others;
+  const fs::path folder = fs::path(path).parent_path();
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder.empty() ? "." : folder, ec)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".avsc") continue;
+    if (fs::equivalent(entry.path(), path, ec)) continue;
+    ASSIGN_OR_RETURN(std::string text, ReadFile(entry.path().string()));
+    others.push_back(std::move(text));
+  }
+  auto schema = Schema::Parse(main_text, others);
+  if (!schema.ok()) return schema.status().WithContext(path);
+  return schema;
+}
+
 std::unique_ptr<SchemaResolver> MakeSchemaResolver(const std::string& dir_or_url) {
   if (dir_or_url.starts_with("http://") || dir_or_url.starts_with("https://"))
     return std::make_unique<SchemaRegistry>(dir_or_url);

@@ -60,6 +60,10 @@ class SchemaRegistry final : public SchemaResolver {
   std::unordered_map<int32_t, std::shared_ptr<const Schema>> cache_;
 };
 
+// Loads a schema from an .avsc file; the other .avsc files of its folder are available as
+// named-type dependencies (the one-file-per-type layout of ZTF and Rubin schema folders).
+Result<std::shared_ptr<const Schema>> LoadSchemaFile(const std::string& path);
+
 // Builds the resolver for a command-line style source: an http(s):// URL is a registry,
 // anything else a directory.
 std::unique_ptr<SchemaResolver> MakeSchemaResolver(const std::string& dir_or_url);

@@ -21,4 +21,15 @@ Status AlertDecoder::Decode(
   return mapping_error.ok() ? st : mapping_error;
 }
 
+Status AlertDecoder::DecodeBare(
+    const std::shared_ptr<const codec::Schema>& schema,
+    const std::shared_ptr<const std::string>& bytes,
+    const std::function<void(alert::Alert&&, const codec::DecodedRecord&)>& on_alert) {
+  ASSIGN_OR_RETURN(codec::DecodedRecord record, packets_.DecodeBare(schema, bytes));
+  auto mapped = mapper_.Map(record.datum, record.schema_id);
+  if (!mapped.ok()) return mapped.status();
+  on_alert(std::move(mapped).value(), record);
+  return Status::Ok();
+}
+
 }  // namespace lantern::survey

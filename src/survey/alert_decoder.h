@@ -24,6 +24,11 @@ class AlertDecoder {
   Status Decode(const std::shared_ptr<const std::string>& bytes,
                 const std::function<void(alert::Alert&&, const codec::DecodedRecord&)>& on_alert);
 
+  // A bare datum (no framing) written with `schema`.
+  Status DecodeBare(const std::shared_ptr<const codec::Schema>& schema,
+                    const std::shared_ptr<const std::string>& bytes,
+                    const std::function<void(alert::Alert&&, const codec::DecodedRecord&)>& on_alert);
+
  private:
   codec::PacketDecoder packets_;
   SurveyMapper mapper_;
