@@ -49,7 +49,12 @@ class DatumReader {
       const uint8_t b = *p_++;
       return static_cast<int64_t>(b >> 1) ^ -static_cast<int64_t>(b & 1);
     }
-    if (!ReadVarLong(&p_, end_, &v)) Fail(p_ >= end_ ? "input ends inside an integer" : "varint too long");
+    const uint8_t* start = p_;
+    if (!ReadVarLong(&p_, end_, &v)) {
+      p_ = start;  // unspecified after a failed read; the error names the varint's start
+      // A varint is at most 10 bytes: failing with fewer left means the input ended inside it.
+      Fail(end_ - start < 10 ? "input ends inside an integer" : "varint too long");
+    }
     return v;
   }
 
@@ -398,8 +403,9 @@ Result<std::shared_ptr<const Datum>> Decoder::Decode(std::shared_ptr<const Schem
     return InvalidArgument(fmt::format("byte {}{}: {}", base_offset + reader.error_position(),
                                        where, reader.error()));
   }
-  // Size the next datum's first allocation for what this one needed.
-  slot_hint_ = std::max<size_t>(reader.size(), 64);
+  // Size the next datum's first allocation for the larger recent datums, so that packets of
+  // varying size rarely grow (and copy) their slot array; the hint decays slowly.
+  slot_hint_ = std::max<size_t>({reader.size(), slot_hint_ - slot_hint_ / 16, 64});
   const size_t used = reader.position();
   if (consumed) *consumed = used;
   const uint32_t count = reader.size();
