@@ -35,7 +35,8 @@ struct FieldValue {
   bool is_number() const {
     return kind == FieldKind::kInt || kind == FieldKind::kFloat || kind == FieldKind::kDouble;
   }
-  // Numeric value as double (ints converted); NaN when not a number.
+  // Numeric value as double (ints converted, booleans 0 or 1); NaN for strings, bytes,
+  // records, arrays, maps and null.
   double AsDouble() const;
 };
 

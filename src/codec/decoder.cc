@@ -322,7 +322,8 @@ class DatumReader {
       }
       p_ = p;
       if (!ReadField(fields[i], code, first + i, depth + 1)) {
-        path_ = path_.empty() ? fields[i].name : fields[i].name + "." + path_;
+        path_ = path_.empty() || path_[0] == '[' ? fields[i].name + path_
+                                                 : fields[i].name + "." + path_;
         return;
       }
       p = p_;

@@ -112,32 +112,40 @@ class SchemaParser {
     return {FieldOp::kGeneric, 0};
   }
 
-  void ComputeMinBytes() {
-    // Records may be recursive; iterate to a fixed point from a lower bound of 0.
-    for (bool changed = true; changed;) {
-      changed = false;
+  // The fewest bytes each type can encode to, used to reject counts that cannot fit in the
+  // remaining input. Records and unions may be recursive: start them at "infinity" and lower
+  // them to the fixed point (each round settles at least one more node, so at most one round
+  // per node). A record that stays infinite has no finite value at all (it contains itself
+  // with no way out) and is rejected.
+  Status ComputeMinBytes() {
+    constexpr uint32_t kInfinite = UINT32_MAX;
+    for (auto& n : schema_->nodes_)
+      if (n->type == Type::kRecord || n->type == Type::kUnion) n->min_bytes = kInfinite;
+    for (size_t round = 0; round <= schema_->nodes_.size(); ++round) {
+      bool changed = false;
       for (auto& n : schema_->nodes_) {
         uint32_t m = n->min_bytes;
-        switch (n->type) {
-          case Type::kRecord: {
-            m = 0;
-            for (const Field& f : n->fields) m = SaturatingAdd(m, f.node->min_bytes);
-            break;
-          }
-          case Type::kUnion: {
-            uint32_t best = UINT32_MAX;
-            for (const Node* b : n->branches) best = std::min(best, b->min_bytes);
-            m = SaturatingAdd(1, n->branches.empty() ? 0 : best);
-            break;
-          }
-          default: break;
+        if (n->type == Type::kRecord) {
+          m = 0;
+          for (const Field& f : n->fields) m = SaturatingAdd(m, f.node->min_bytes);
+        } else if (n->type == Type::kUnion) {
+          uint32_t best = kInfinite;
+          for (const Node* b : n->branches) best = std::min(best, b->min_bytes);
+          m = SaturatingAdd(1, best);
         }
         if (m != n->min_bytes) {
           n->min_bytes = m;
           changed = true;
         }
       }
+      if (!changed) break;
     }
+    for (auto& n : schema_->nodes_) {
+      if (n->min_bytes == kInfinite && n->type == Type::kRecord)
+        return InvalidArgument("record " + n->full_name +
+                               " contains itself with no null or array branch: no finite value");
+    }
+    return Status::Ok();
   }
 
  private:
@@ -274,7 +282,7 @@ Result<std::shared_ptr<const Schema>> Schema::Parse(std::string_view json,
     SchemaParser parser(schema.get());
     for (const std::string& dep : dependencies) RETURN_IF_ERROR(parser.AddDependency(dep));
     ASSIGN_OR_RETURN(schema->root_, parser.ParseNode(j, "", 0));
-    parser.ComputeMinBytes();
+    RETURN_IF_ERROR(parser.ComputeMinBytes());
     parser.ComputeFieldCodes();
     if (j.is_object()) {
       for (const auto& [key, value] : j.items()) {

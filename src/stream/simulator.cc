@@ -69,6 +69,8 @@ Simulator::Simulator(SimulatorOptions options)
   schema_ = *schema;
 }
 
+Simulator::~Simulator() = default;
+
 std::string Simulator::ObjectName(uint64_t n) const {
   if (opt_.survey == alert::Survey::kLsst) return std::to_string(170000000000000000ULL + n);
   const int year = static_cast<int>((now_ - 51544.5) / 365.25) % 100;  // years since 2000

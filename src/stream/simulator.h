@@ -33,6 +33,7 @@ struct SimulatorOptions {
 class Simulator {
  public:
   explicit Simulator(SimulatorOptions options);
+  ~Simulator();  // defined where Object is complete
 
   // The next alert's encoded datum (Lantern schema) and its true class.
   Result<std::string> NextDatum(std::string* sim_class = nullptr);
