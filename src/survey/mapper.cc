@@ -147,6 +147,27 @@ void AddCutout(Alert* out, CutoutKind kind, std::string_view bytes, std::string_
   out->cutouts.push_back(std::move(c));
 }
 
+// Forced photometry already in nJy (Rubin diaForcedSource, Lantern forcedPhot); the fields
+// holding id, time, flux and error differ by name only.
+alert::ForcedPhot ForcedInNjy(const Rec& f, F id, F mjd, F flux, F flux_err,
+                              const codec::Datum& d) {
+  alert::ForcedPhot fp;
+  fp.source_id = f.Long(id);
+  fp.mjd = f.Num(mjd);
+  fp.band = std::string(f.Str(kBand));
+  fp.flux = f.Num(flux);
+  fp.flux_err = f.Num(flux_err);
+  fp.raw = f.Raw(d);
+  return fp;
+}
+
+// Rubin and Lantern carry cutouts as top-level bytes fields.
+void AddBytesCutouts(const Rec& root, Alert* out) {
+  AddCutout(out, CutoutKind::kScience, root.Str(kCutoutScience), "");
+  AddCutout(out, CutoutKind::kTemplate, root.Str(kCutoutTemplate), "");
+  AddCutout(out, CutoutKind::kDifference, root.Str(kCutoutDifference), "");
+}
+
 // --- ZTF -------------------------------------------------------------------------------
 
 alert::Detection ZtfDetection(const Rec& r, const codec::Datum& d) {
@@ -272,14 +293,8 @@ Status MapLsst(SchemaPlan& plan, const Rec& root, const codec::Datum& d, int32_t
   ForEachRecord(plan, root, kPrvDiaSources,
                 [&](const Rec& p) { out->prv_detections.push_back(LsstDetection(p, d)); });
   ForEachRecord(plan, root, kPrvDiaForcedSources, [&](const Rec& f) {
-    alert::ForcedPhot fp;
-    fp.source_id = f.Long(kDiaForcedSourceId);
-    fp.mjd = f.Num(kMidpointMjdTai);
-    fp.band = std::string(f.Str(kBand));
-    fp.flux = f.Num(kPsfFlux);
-    fp.flux_err = f.Num(kPsfFluxErr);
-    fp.raw = f.Raw(d);
-    out->forced.push_back(std::move(fp));
+    out->forced.push_back(
+        ForcedInNjy(f, kDiaForcedSourceId, kMidpointMjdTai, kPsfFlux, kPsfFluxErr, d));
   });
   ForEachRecord(plan, root, kPrvDiaNondetectionLimits, [&](const Rec& n) {
     alert::NonDetection nd;
@@ -290,9 +305,7 @@ Status MapLsst(SchemaPlan& plan, const Rec& root, const codec::Datum& d, int32_t
     nd.raw = n.Raw(d);
     out->nondetections.push_back(std::move(nd));
   });
-  AddCutout(out, CutoutKind::kScience, root.Str(kCutoutScience), "");
-  AddCutout(out, CutoutKind::kTemplate, root.Str(kCutoutTemplate), "");
-  AddCutout(out, CutoutKind::kDifference, root.Str(kCutoutDifference), "");
+  AddBytesCutouts(root, out);
   return Status::Ok();
 }
 
@@ -329,14 +342,7 @@ Status MapLantern(SchemaPlan& plan, const Rec& root, const codec::Datum& d, Aler
   ForEachRecord(plan, root, kPrvDetections,
                 [&](const Rec& p) { out->prv_detections.push_back(LanternDetection(p, d)); });
   ForEachRecord(plan, root, kForcedPhot, [&](const Rec& f) {
-    alert::ForcedPhot fp;
-    fp.source_id = f.Long(kSourceId);
-    fp.mjd = f.Num(kMjd);
-    fp.band = std::string(f.Str(kBand));
-    fp.flux = f.Num(kFlux);
-    fp.flux_err = f.Num(kFluxErr);
-    fp.raw = f.Raw(d);
-    out->forced.push_back(std::move(fp));
+    out->forced.push_back(ForcedInNjy(f, kSourceId, kMjd, kFlux, kFluxErr, d));
   });
   ForEachRecord(plan, root, kNonDetections, [&](const Rec& n) {
     alert::NonDetection nd;
@@ -347,9 +353,7 @@ Status MapLantern(SchemaPlan& plan, const Rec& root, const codec::Datum& d, Aler
     nd.raw = n.Raw(d);
     out->nondetections.push_back(std::move(nd));
   });
-  AddCutout(out, CutoutKind::kScience, root.Str(kCutoutScience), "");
-  AddCutout(out, CutoutKind::kTemplate, root.Str(kCutoutTemplate), "");
-  AddCutout(out, CutoutKind::kDifference, root.Str(kCutoutDifference), "");
+  AddBytesCutouts(root, out);
   return Status::Ok();
 }
 
