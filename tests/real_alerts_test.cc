@@ -64,15 +64,22 @@ class RealAlertsTest : public ::testing::Test {
       if (!Decode(std::string(dir_) + "/" + c.base + "/" + file, &got)) continue;
       ++checked;
       switch (c.layout) {
-        case Layout::kZtf: CheckZtf(file, row, got); break;
-        case Layout::kZtfMulti: CheckZtfMulti(file, row, got); break;
-        case Layout::kRubin: CheckRubin(file, row, got); break;
+        case Layout::kZtf:
+          CheckZtf(file, row, got);
+          break;
+        case Layout::kZtfMulti:
+          CheckZtfMulti(file, row, got);
+          break;
+        case Layout::kRubin:
+          CheckRubin(file, row, got);
+          break;
       }
     }
     std::string report;
     for (const std::string& m : mismatches_) report += "  " + m + "\n";
-    EXPECT_TRUE(mismatches_.empty()) << mismatches_.size() << " mismatches in " << c.manifest
-                                     << ":\n" << report;
+    EXPECT_TRUE(mismatches_.empty())
+        << mismatches_.size() << " mismatches in " << c.manifest << ":\n"
+        << report;
     EXPECT_EQ(checked, rows->size()) << "files decoded vs rows in " << c.manifest;
     // And the manifest lists every alert file of its folder.
     const std::string manifest_path = dir_ + "/" + c.manifest;
@@ -101,7 +108,8 @@ class RealAlertsTest : public ::testing::Test {
 
   void Mismatch(const std::string& file, std::string_view what, const std::string& want,
                 const std::string& got) {
-    mismatches_.push_back(file + ": " + std::string(what) + " manifest " + want + ", decoded " + got);
+    mismatches_.push_back(file + ": " + std::string(what) + " manifest " + want + ", decoded " +
+                          got);
   }
 
   static std::string Text(double v) {
@@ -187,7 +195,8 @@ TEST_F(RealAlertsTest, ZtfFinkSparkAlertsMatchTheManifest) {
 }
 
 TEST_F(RealAlertsTest, ZtfFinkMultiRecordFilesMatchTheManifest) {
-  CheckCollection({"ztf/alerts/fink_multi/MANIFEST.csv", "ztf/alerts/fink_multi", Layout::kZtfMulti});
+  CheckCollection(
+      {"ztf/alerts/fink_multi/MANIFEST.csv", "ztf/alerts/fink_multi", Layout::kZtfMulti});
 }
 
 TEST_F(RealAlertsTest, RubinAlertsMatchTheManifest) {

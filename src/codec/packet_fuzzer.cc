@@ -55,7 +55,8 @@ std::shared_ptr<const codec::Schema> LoadZtfSchema() {
 }
 
 struct Harness {
-  Harness() : schemas(DataDir() + "/lsst/schema"), alerts(&cache, &schemas), bare(&cache, nullptr) {}
+  Harness()
+      : schemas(DataDir() + "/lsst/schema"), alerts(&cache, &schemas), bare(&cache, nullptr) {}
   codec::SchemaCache cache;
   codec::SchemaDirectory schemas;
   survey::AlertDecoder alerts;
@@ -69,7 +70,8 @@ void CheckDatum(const codec::Datum& datum, codec::PacketDecoder* decoder) {
   std::string canonical;
   codec::EncodeValue(datum.root(), &canonical);
   if (canonical.size() > datum.bytes().size()) Die("re-encoding is longer than the input");
-  auto again = decoder->DecodeBare(datum.schema_ptr(), std::make_shared<const std::string>(canonical));
+  auto again =
+      decoder->DecodeBare(datum.schema_ptr(), std::make_shared<const std::string>(canonical));
   if (!again.ok()) Die("canonical re-encoding does not decode: " + again.status().ToString());
   std::string twice;
   codec::EncodeValue(again->datum->root(), &twice);
@@ -83,7 +85,8 @@ void CheckDatum(const codec::Datum& datum, codec::PacketDecoder* decoder) {
 size_t Touch(const alert::Alert& a) {
   size_t n = a.object_id.size() + a.detection.band.size() + a.cutouts.size();
   for (const alert::Detection& d : a.prv_detections) n += d.band.size();
-  for (const alert::Cutout& c : a.cutouts) n += c.bytes.empty() ? 0 : static_cast<uint8_t>(c.bytes.back());
+  for (const alert::Cutout& c : a.cutouts)
+    n += c.bytes.empty() ? 0 : static_cast<uint8_t>(c.bytes.back());
   return n;
 }
 

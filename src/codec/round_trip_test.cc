@@ -50,7 +50,8 @@ void RoundTripFile(const std::string& path, PacketDecoder* decoder, Counts* coun
   auto bytes = test_data::ReadShared(path);
   ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
   std::vector<DecodedRecord> records;
-  const Status st = decoder->DecodeAll(*bytes, [&](DecodedRecord&& r) { records.push_back(std::move(r)); });
+  const Status st =
+      decoder->DecodeAll(*bytes, [&](DecodedRecord&& r) { records.push_back(std::move(r)); });
   ASSERT_TRUE(st.ok()) << st.ToString();
   ASSERT_FALSE(records.empty());
   ++counts->files;
@@ -60,7 +61,8 @@ void RoundTripFile(const std::string& path, PacketDecoder* decoder, Counts* coun
     std::string out;
     EncodeValue(r.datum->root(), &out);
     EXPECT_TRUE(out == r.datum->bytes())
-        << "record " << r.index << " does not re-encode: " << FirstDifference(out, r.datum->bytes());
+        << "record " << r.index
+        << " does not re-encode: " << FirstDifference(out, r.datum->bytes());
   }
 
   const std::string& file = **bytes;
@@ -147,8 +149,8 @@ TEST(RoundTripTest, ZtfNativeFilesReencodeByteForByte) {
 }
 
 TEST(RoundTripTest, RubinOwnFramingReencodesByteForByte) {
-  const std::vector<std::string> folders = {"alert_packet_sample_data/", "pittgoogle_confluent_wire/",
-                                            "ampel_lsst/"};
+  const std::vector<std::string> folders = {"alert_packet_sample_data/",
+                                            "pittgoogle_confluent_wire/", "ampel_lsst/"};
   std::vector<std::string> paths;
   for (const std::string& f : folders) paths.push_back("lsst/alerts/" + f);
   ExpectCounts(RoundTripFolders(paths), ManifestCounts("lsst/alerts/MANIFEST.csv", folders));
@@ -184,7 +186,9 @@ TEST_P(ContainerWriterRoundTripTest, RewrittenRecordsDecodeToTheSameBytes) {
     SchemaCache cache;
     PacketDecoder decoder(&cache, nullptr);
     std::vector<DecodedRecord> records;
-    ASSERT_TRUE(decoder.DecodeAll(*original, [&](DecodedRecord&& r) { records.push_back(std::move(r)); }).ok());
+    ASSERT_TRUE(
+        decoder.DecodeAll(*original, [&](DecodedRecord&& r) { records.push_back(std::move(r)); })
+            .ok());
     ASSERT_GE(records.size(), 3u);
     auto header = ContainerReader::Open(*original);
     ASSERT_TRUE(header.ok());
@@ -205,16 +209,19 @@ TEST_P(ContainerWriterRoundTripTest, RewrittenRecordsDecodeToTheSameBytes) {
       EXPECT_EQ(reader->header().schema_json, schema_json);
       size_t blocks = 0;
       ContainerBlock block;
-      for (auto more = reader->Next(&block); more.ok() && *more; more = reader->Next(&block)) ++blocks;
+      for (auto more = reader->Next(&block); more.ok() && *more; more = reader->Next(&block))
+        ++blocks;
       EXPECT_EQ(blocks, block_bytes == 1 ? records.size() : 1u);
 
       std::vector<DecodedRecord> again;
-      const Status st = decoder.DecodeAll(file, [&](DecodedRecord&& r) { again.push_back(std::move(r)); });
+      const Status st =
+          decoder.DecodeAll(file, [&](DecodedRecord&& r) { again.push_back(std::move(r)); });
       ASSERT_TRUE(st.ok()) << st.ToString();
       ASSERT_EQ(again.size(), records.size());
       for (size_t i = 0; i < records.size(); ++i) {
         EXPECT_TRUE(again[i].datum->bytes() == records[i].datum->bytes())
-            << "record " << i << ": " << FirstDifference(again[i].datum->bytes(), records[i].datum->bytes());
+            << "record " << i << ": "
+            << FirstDifference(again[i].datum->bytes(), records[i].datum->bytes());
         EXPECT_EQ(&again[i].datum->schema(), &records[i].datum->schema()) << "schema cache miss";
       }
     }

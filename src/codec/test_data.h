@@ -40,8 +40,8 @@ inline Result<std::vector<CsvRow>> ParseCsv(std::string_view text) {
   std::vector<std::vector<std::string>> lines;
   std::vector<std::string> fields;
   std::string field;
-  bool quoted = false;       // inside a quoted field
-  bool any = false;          // the current line has content (so a final line without \n counts)
+  bool quoted = false;  // inside a quoted field
+  bool any = false;     // the current line has content (so a final line without \n counts)
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (quoted) {
@@ -58,7 +58,8 @@ inline Result<std::vector<CsvRow>> ParseCsv(std::string_view text) {
     switch (c) {
       case '"':
         if (!field.empty())
-          return InvalidArgument("CSV byte " + std::to_string(i) + ": quote inside an unquoted field");
+          return InvalidArgument("CSV byte " + std::to_string(i) +
+                                 ": quote inside an unquoted field");
         quoted = any = true;
         break;
       case ',':
