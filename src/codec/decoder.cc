@@ -77,11 +77,13 @@ class DatumReader {
     return static_cast<uint32_t>(first);
   }
 
-  // Checks that `count` items of `node` can still fit in the remaining input.
-  bool CountFits(int64_t count, const Node* item) {
+  // Checks that `count` items of `item` can still fit in the remaining input (map entries
+  // also carry a key of at least one byte).
+  bool CountFits(int64_t count, const Node* item, bool is_map) {
     if (count < 0) { Fail("negative length"); return false; }
-    if (item->min_bytes > 0 &&
-        static_cast<uint64_t>(count) > static_cast<uint64_t>(end_ - p_) / item->min_bytes) {
+    const uint64_t min_bytes = uint64_t{item->min_bytes} + (is_map ? 1 : 0);
+    if (min_bytes > 0 &&
+        static_cast<uint64_t>(count) > static_cast<uint64_t>(end_ - p_) / min_bytes) {
       Fail("count larger than the remaining input");
       return false;
     }
@@ -348,7 +350,7 @@ class DatumReader {
         count = -count;
         if (ReadLong() < 0) return Fail("negative block size");
       }
-      if (!CountFits(count, node->items)) return;
+      if (!CountFits(count, node->items, is_map)) return;
       if (total + static_cast<uint64_t>(count) > limits_.max_slots) return Fail("too many items");
       const uint32_t block_first = Allocate(static_cast<uint64_t>(count) * per_item);
       if (error_) return;

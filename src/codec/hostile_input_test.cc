@@ -403,13 +403,17 @@ TEST(HostileDatumTest, DeepRecursionStopsAtTheDepthLimit) {
 
 TEST(HostileDatumTest, MapWithAHugeCountOfNullValuesIsBounded) {
   constexpr std::string_view kMap = R"({"type":"map","values":"null"})";
-  ExpectError(DecodeDatum(kMap, Varint(int64_t{1} << 40)), "count too large");
+  // Every entry needs a key of at least one byte, so a count beyond the input is refused
+  // before anything is allocated.
+  ExpectError(DecodeDatum(kMap, Varint(int64_t{1} << 40)), "count larger than the remaining input");
   // A count that the slot limit allows still needs a key per entry: the input runs out.
   const Status st = DecodeDatum(kMap, Varint(1'000'000) + Varint(1) + "k");
   ASSERT_FALSE(st.ok());
   EXPECT_GE(NamedOffset(st.message()), 0) << st.ToString();
   // The slot limit (16 bytes a value) bounds the allocation whatever the count.
-  ExpectError(DecodeDatum(kMap, Varint(600) + Varint(1) + "k", DecodeLimits{.max_slots = 1000}),
+  std::string entries;
+  for (int i = 0; i < 600; ++i) entries += Varint(1) + "k";
+  ExpectError(DecodeDatum(kMap, Varint(600) + entries + Varint(0), DecodeLimits{.max_slots = 1000}),
               "too many values");
   // Many blocks of a few nulls each add up against the same limit.
   std::string blocks;

@@ -29,7 +29,11 @@ Status PacketDecoder::DecodeContainer(const std::shared_ptr<const std::string>& 
                                       const std::function<void(DecodedRecord&&)>& on_record) {
   ASSIGN_OR_RETURN(ContainerReader reader, ContainerReader::Open(bytes));
   auto schema = cache_->FromText(reader.header().schema_json);
-  if (!schema.ok()) return schema.status().WithContext("writer schema in the container header");
+  if (!schema.ok()) {
+    const size_t at = static_cast<size_t>(reader.header().schema_json.data() - bytes->data());
+    return schema.status().WithContext(
+        fmt::format("byte {}: writer schema in the container header", at));
+  }
   uint32_t index = 0;
   ContainerBlock block;
   for (;;) {

@@ -35,8 +35,31 @@ Result<std::shared_ptr<const Schema>> SchemaCache::FromText(std::string_view jso
   for (auto it = begin; it != end; ++it)
     if (it->second->text() == json) return it->second;
   ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema, Schema::Parse(json));
+  if (by_fingerprint_.size() >= capacity_ && !order_.empty()) {
+    const auto [old_key, old_schema] = order_.front();
+    order_.pop_front();
+    auto [b, e] = by_fingerprint_.equal_range(old_key);
+    for (auto it = b; it != e; ++it) {
+      if (it->second.get() == old_schema) {
+        by_fingerprint_.erase(it);
+        break;
+      }
+    }
+    ++evictions_;
+  }
   by_fingerprint_.emplace(key, schema);
+  order_.emplace_back(key, schema.get());
   return schema;
+}
+
+size_t SchemaCache::size() const {
+  std::lock_guard lock(mu_);
+  return by_fingerprint_.size();
+}
+
+uint64_t SchemaCache::evictions() const {
+  std::lock_guard lock(mu_);
+  return evictions_;
 }
 
 Result<std::shared_ptr<const Schema>> SchemaDirectory::ById(int32_t id) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,14 +21,24 @@ namespace lantern::codec {
 
 class SchemaCache {
  public:
+  // Holds at most `capacity` schemas; beyond that the oldest is dropped (a stream of packets
+  // from untrusted producers must not grow memory without bound). Dropped schemas stay alive
+  // in the Datums that use them.
+  explicit SchemaCache(size_t capacity = 256) : capacity_(capacity) {}
+
   Result<std::shared_ptr<const Schema>> FromText(std::string_view json);
+  size_t size() const;
+  uint64_t evictions() const;
 
  private:
   // Keyed by a cheap fingerprint (length and sampled bytes); the full text is then compared,
   // which costs a memcmp instead of hashing ~20 KB per ZTF packet.
   static uint64_t Fingerprint(std::string_view json);
-  std::mutex mu_;
+  size_t capacity_;
+  mutable std::mutex mu_;
   std::unordered_multimap<uint64_t, std::shared_ptr<const Schema>> by_fingerprint_;
+  std::deque<std::pair<uint64_t, const Schema*>> order_;  // insertion order, for eviction
+  uint64_t evictions_ = 0;
 };
 
 class SchemaResolver {

@@ -82,6 +82,25 @@ TEST(SchemaCacheTest, InvalidTextIsAnErrorEveryTime) {
   }
 }
 
+TEST(SchemaCacheTest, HoldsAtMostItsCapacityAndEvictsTheOldest) {
+  SchemaCache cache(/*capacity=*/4);
+  auto text = [](int i) {
+    return "{\"type\": \"record\", \"name\": \"r" + std::to_string(i) +
+           "\", \"fields\": [{\"name\": \"a\", \"type\": \"int\"}]}";
+  };
+  std::vector<std::shared_ptr<const Schema>> first;
+  for (int i = 0; i < 10; ++i) {
+    auto s = cache.FromText(text(i));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    first.push_back(*s);
+  }
+  EXPECT_EQ(cache.size(), 4u);
+  EXPECT_EQ(cache.evictions(), 6u);
+  // The newest are still cached (same object); the oldest is parsed again (a new object).
+  EXPECT_EQ(cache.FromText(text(9))->get(), first[9].get());
+  EXPECT_NE(cache.FromText(text(0))->get(), first[0].get());
+}
+
 // --- SchemaDirectory -----------------------------------------------------------------------
 
 class SchemaDirectoryTest : public ::testing::Test {
