@@ -11,14 +11,17 @@ namespace {
 
 // Walks the schema, filling slots. Errors set `error_` and make every later read fail fast;
 // the record walker then prepends field names to build the path for the message. Slots live
-// in a growable raw array; anything that may allocate can move it, so slots are always
-// addressed by index through `slots_`.
+// in the Decoder's scratch array, which only grows; anything that may allocate can move it,
+// so slots are always addressed by index through `slots_`.
 class DatumReader {
  public:
-  DatumReader(const uint8_t* begin, const uint8_t* end, size_t capacity, const DecodeLimits& limits)
-      : begin_(begin), p_(begin), end_(end), limits_(limits) {
-    cap_ = std::max<size_t>(capacity, 16);
-    buffer_.reset(new Slot[cap_]);
+  DatumReader(const uint8_t* begin, const uint8_t* end, std::unique_ptr<Slot[]>* buffer,
+              size_t* capacity, const DecodeLimits& limits)
+      : begin_(begin), p_(begin), end_(end), buffer_(*buffer), cap_(*capacity), limits_(limits) {
+    if (cap_ < 16) {
+      cap_ = 256;
+      buffer_.reset(new Slot[cap_]);
+    }
     slots_ = buffer_.get();
   }
 
@@ -32,7 +35,7 @@ class DatumReader {
   const char* error() const { return error_; }
   const std::string& path() const { return path_; }
   uint32_t size() const { return static_cast<uint32_t>(size_); }
-  std::unique_ptr<Slot[]> TakeSlots() { return std::move(buffer_); }
+  const Slot* slots() const { return slots_; }
 
  private:
   void Fail(const char* what) {
@@ -383,10 +386,10 @@ class DatumReader {
   const uint8_t* begin_;
   const uint8_t* p_;
   const uint8_t* end_;
-  std::unique_ptr<Slot[]> buffer_;
+  std::unique_ptr<Slot[]>& buffer_;
+  size_t& cap_;
   Slot* slots_ = nullptr;
   size_t size_ = 0;
-  size_t cap_ = 0;
   const DecodeLimits& limits_;
   const char* error_ = nullptr;
   size_t error_pos_ = 0;
@@ -400,20 +403,28 @@ Result<std::shared_ptr<const Datum>> Decoder::Decode(std::shared_ptr<const Schem
                                                      std::string_view bytes, size_t* consumed,
                                                      size_t base_offset) {
   const auto* begin = reinterpret_cast<const uint8_t*>(bytes.data());
-  DatumReader reader(begin, begin + bytes.size(), slot_hint_, limits_);
+  DatumReader reader(begin, begin + bytes.size(), &scratch_, &scratch_capacity_, limits_);
   if (!reader.ReadRoot(&schema->root())) {
+    if (scratch_capacity_ > kMaxKeptScratch) {
+      scratch_.reset();
+      scratch_capacity_ = 0;
+    }
     std::string where = reader.path().empty() ? "" : " in field " + reader.path();
     return InvalidArgument(fmt::format("byte {}{}: {}", base_offset + reader.error_position(),
                                        where, reader.error()));
   }
-  // Size the next datum's first allocation for the larger recent datums, so that packets of
-  // varying size rarely grow (and copy) their slot array; the hint decays slowly.
-  slot_hint_ = std::max<size_t>({reader.size(), slot_hint_ - slot_hint_ / 16, 64});
   const size_t used = reader.position();
   if (consumed) *consumed = used;
+  // The Datum gets an exact-size copy; the scratch array stays for the next datum.
   const uint32_t count = reader.size();
+  std::unique_ptr<Slot[]> slots(new Slot[count]);
+  std::memcpy(static_cast<void*>(slots.get()), reader.slots(), count * sizeof(Slot));
+  if (scratch_capacity_ > kMaxKeptScratch) {  // after a huge datum, give the memory back
+    scratch_.reset();
+    scratch_capacity_ = 0;
+  }
   return std::shared_ptr<const Datum>(std::make_shared<Datum>(
-      std::move(schema), std::move(storage), bytes.substr(0, used), reader.TakeSlots(), count));
+      std::move(schema), std::move(storage), bytes.substr(0, used), std::move(slots), count));
 }
 
 }  // namespace lantern::codec

@@ -1,7 +1,7 @@
 // Avro binary decoding of one datum into a Datum (see datum.h), with every read checked
 // against the end of the input: a truncated or corrupt datum yields an error naming the byte
 // offset and the field path, never a crash or an unbounded allocation. A Decoder is cheap to
-// construct; one per thread (it keeps a reusable scratch size hint).
+// construct; one per thread (it keeps a scratch slot array that decoding reuses).
 #pragma once
 
 #include <memory>
@@ -31,8 +31,10 @@ class Decoder {
                                               size_t base_offset = 0);
 
  private:
+  static constexpr size_t kMaxKeptScratch = size_t{1} << 20;  // slots (16 MiB)
   DecodeLimits limits_;
-  size_t slot_hint_ = 256;
+  std::unique_ptr<Slot[]> scratch_;
+  size_t scratch_capacity_ = 0;
 };
 
 }  // namespace lantern::codec
