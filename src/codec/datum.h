@@ -61,6 +61,9 @@ class Value {
   // Records: field access. Field(name) returns an invalid Value when there is no such field.
   uint32_t FieldCount() const { return static_cast<uint32_t>(node_->fields.size()); }
   Value FieldAt(uint32_t index) const;
+  // The raw slot of field `index`, for hot paths that interpret it with the record node's
+  // FieldCode (see schema.h) instead of building a Value.
+  const Slot& FieldSlot(uint32_t index) const;
   Value Field(std::string_view name) const;
 
   // Arrays and maps.
@@ -132,6 +135,10 @@ inline std::string_view Value::AsString() const {
 
 inline Value Value::FieldAt(uint32_t index) const {
   return Value(datum_, node_->fields[index].node, static_cast<uint32_t>(slot().u) + index);
+}
+
+inline const Slot& Value::FieldSlot(uint32_t index) const {
+  return datum_->slots_[slot().u + index];
 }
 
 inline Value Value::At(uint32_t index) const {

@@ -80,20 +80,47 @@ struct Rec {
     if (!p || (*p)[f] < 0) return Value();
     return v.FieldAt(static_cast<uint32_t>((*p)[f]));
   }
-  // Numeric field as double; NaN if absent or null.
+  // Numeric field as double; NaN if absent or null. Numbers and ["null", number] unions
+  // (nearly every column) are read straight from the slot by their decoder opcode.
   double Num(F f) const {
-    const Value x = Get(f);
-    return x.valid() ? x.AsNumber() : std::nan("");
+    if (!p || (*p)[f] < 0) return std::nan("");
+    const uint32_t idx = static_cast<uint32_t>((*p)[f]);
+    const codec::FieldCode code = v.node().field_codes[idx];
+    const codec::Slot& s = v.FieldSlot(idx);
+    const bool present = s.branch == code.value_branch;
+    switch (code.op) {
+      case codec::FieldOp::kFloat: return s.f;
+      case codec::FieldOp::kDouble: return s.d;
+      case codec::FieldOp::kInt: case codec::FieldOp::kLong: return static_cast<double>(s.i);
+      case codec::FieldOp::kOptFloat: return present ? s.f : std::nan("");
+      case codec::FieldOp::kOptDouble: return present ? s.d : std::nan("");
+      case codec::FieldOp::kOptInt:
+      case codec::FieldOp::kOptLong: return present ? static_cast<double>(s.i) : std::nan("");
+      default: {
+        const Value x = v.FieldAt(idx);
+        return x.AsNumber();
+      }
+    }
   }
   bool IsSet(F f) const {
     const Value x = Get(f);
     return x.valid() && !x.is_null();
   }
   int64_t Long(F f, int64_t fallback = 0) const {
-    const Value x = Get(f);
-    if (!x.valid()) return fallback;
-    if (x.type() == Type::kInt || x.type() == Type::kLong) return x.AsLong();
-    return fallback;
+    if (!p || (*p)[f] < 0) return fallback;
+    const uint32_t idx = static_cast<uint32_t>((*p)[f]);
+    const codec::FieldCode code = v.node().field_codes[idx];
+    const codec::Slot& s = v.FieldSlot(idx);
+    switch (code.op) {
+      case codec::FieldOp::kInt: case codec::FieldOp::kLong: return s.i;
+      case codec::FieldOp::kOptInt:
+      case codec::FieldOp::kOptLong: return s.branch == code.value_branch ? s.i : fallback;
+      default: {
+        const Value x = v.FieldAt(idx);
+        if (x.type() == Type::kInt || x.type() == Type::kLong) return x.AsLong();
+        return fallback;
+      }
+    }
   }
   std::string_view Str(F f) const {
     const Value x = Get(f);
