@@ -21,7 +21,7 @@ relative to the repo):
   lsst                   every .avro under lsst/alerts (container + Confluent wire)
 
 Usage: python bench/compare_decode.py [--set NAME] [--seconds S | --smoke] [--repeat N]
-           [--lantern PATH] [--avro-c PATH] [--no-datum] [--markdown FILE]
+           [--lantern PATH] [--avro-c PATH] [--no-datum] [--markdown FILE] [--svg FILE]
 """
 from __future__ import annotations
 
@@ -148,6 +148,39 @@ def table(results: list[dict]) -> str:
     return "\n".join(rows)
 
 
+def write_svg(path: str, results: list, title: str) -> None:
+    """Horizontal bar chart of alerts/s on a log scale (no plotting library needed)."""
+    import math
+    rows = [r for r in results if r.get("alerts_per_s")]
+    if not rows:
+        return
+    top = max(r["alerts_per_s"] for r in rows)
+    decades = max(1, math.ceil(math.log10(top)))
+    left, width, bar, gap = 230, 520, 26, 12
+    height = 60 + len(rows) * (bar + gap) + 30
+    x = lambda v: left + width * math.log10(max(v, 1)) / decades
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 110}" '
+           f'height="{height}" font-family="sans-serif" font-size="13">',
+           f'<text x="10" y="22" font-size="15" font-weight="bold">{title}</text>']
+    for d in range(decades + 1):
+        gx = x(10 ** d)
+        out.append(f'<line x1="{gx:.1f}" y1="40" x2="{gx:.1f}" y2="{height - 25}" stroke="#ddd"/>')
+        out.append(f'<text x="{gx:.1f}" y="{height - 8}" text-anchor="middle" fill="#666">'
+                   f'{10 ** d:,}</text>')
+    for i, r in enumerate(rows):
+        y = 50 + i * (bar + gap)
+        colour = "#d9822b" if r["label"] == "lantern" else "#4a7ab5"
+        out.append(f'<text x="{left - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end">'
+                   f'{r["label"]}</text>')
+        out.append(f'<rect x="{left}" y="{y}" width="{x(r["alerts_per_s"]) - left:.1f}" '
+                   f'height="{bar}" fill="{colour}"/>')
+        out.append(f'<text x="{x(r["alerts_per_s"]) + 6:.1f}" y="{y + bar * 0.7:.1f}">'
+                   f'{r["alerts_per_s"]:,.0f}/s</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--set", dest="set_name", default="ztf-cutouts",
@@ -163,6 +196,7 @@ def main(argv=None) -> int:
                     help="run each tool N times and report its fastest run (noisy machines)")
     ap.add_argument("--no-datum", action="store_true", help="skip the schema-cached datum-mode rows")
     ap.add_argument("--markdown", help="write table + command line, date, machine to this file")
+    ap.add_argument("--svg", help="write a bar chart of alerts/s (log scale) to this file")
     args = ap.parse_args(argv)
 
     seconds = 0.5 if args.smoke else args.seconds
@@ -197,6 +231,11 @@ def main(argv=None) -> int:
     for r in results:
         for line in r.get("skip_lines", [])[:5]:
             print(f"  {r['label']}: {line}", file=sys.stderr)
+
+    if args.svg:
+        write_svg(args.svg, results, f"Decode, one thread: alerts/s ({args.set_name}, "
+                                     f"{len(files)} files)")
+        print(f"wrote {args.svg}", file=sys.stderr)
 
     if args.markdown:
         cmdline = shlex.join([os.path.relpath(sys.executable) if sys.executable else "python",
