@@ -9,11 +9,15 @@ namespace lantern::cli {
 void AddInspect(CLI::App& app);
 void AddBench(CLI::App& app);
 void AddSimulate(CLI::App& app);
+void AddFeatures(CLI::App& app);
+void AddXmatch(CLI::App& app);
 
 inline void RegisterCommands(CLI::App& app) {
   AddInspect(app);
   AddBench(app);
   AddSimulate(app);
+  AddFeatures(app);
+  AddXmatch(app);
 }
 
 void SetExitCode(int code);

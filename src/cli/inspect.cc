@@ -4,10 +4,9 @@
 #include <cstdio>
 #include <fmt/format.h>
 
+#include "cli/alert_files.h"
 #include "cli/commands.h"
 #include "codec/json.h"
-#include "core/file.h"
-#include "survey/alert_decoder.h"
 
 namespace lantern::cli {
 namespace {
@@ -80,49 +79,14 @@ struct InspectOptions {
 };
 
 int RunInspect(const InspectOptions& opt) {
-  auto files = ExpandPaths(opt.paths, {".avro"});
-  if (!files.ok()) {
-    fmt::print(stderr, "lantern inspect: {}\n", files.status().message());
-    return 2;
-  }
-  codec::SchemaCache cache;
-  std::unique_ptr<codec::SchemaResolver> resolver;
-  if (!opt.schema_dir.empty()) resolver = codec::MakeSchemaResolver(opt.schema_dir);
-  survey::AlertDecoder decoder(&cache, resolver.get());
-  std::shared_ptr<const codec::Schema> bare_schema;
-  if (!opt.schema.empty()) {
-    auto loaded = codec::LoadSchemaFile(opt.schema);
-    if (!loaded.ok()) {
-      fmt::print(stderr, "lantern inspect: {}\n", loaded.status().message());
-      return 2;
-    }
-    bare_schema = *loaded;
-  }
-  int failed = 0;
   std::string line;
-  for (const std::string& file : *files) {
-    auto bytes = ReadFile(file);
-    if (!bytes.ok()) {
-      fmt::print(stderr, "lantern inspect: {}\n", bytes.status().message());
-      ++failed;
-      continue;
-    }
-    auto shared = std::make_shared<const std::string>(std::move(bytes).value());
-    auto print = [&](alert::Alert&& a, const codec::DecodedRecord& r) {
-      line = AlertLine(file, a, r, opt.full);
-      line.push_back('\n');
-      std::fwrite(line.data(), 1, line.size(), stdout);
-    };
-    const Status st = bare_schema ? decoder.DecodeBare(bare_schema, shared, print)
-                                  : decoder.Decode(shared, print);
-    if (!st.ok()) {
-      std::fflush(stdout);
-      fmt::print(stderr, "lantern inspect: {}: {}\n", file, st.message());
-      ++failed;
-    }
-  }
-  std::fflush(stdout);
-  return failed ? 1 : 0;
+  return ForEachAlertInFiles(
+      {"inspect", opt.paths, opt.schema_dir, opt.schema},
+      [&](const std::string& file, alert::Alert&& a, const codec::DecodedRecord& r) {
+        line = AlertLine(file, a, r, opt.full);
+        line.push_back('\n');
+        std::fwrite(line.data(), 1, line.size(), stdout);
+      });
 }
 
 }  // namespace

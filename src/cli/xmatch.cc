@@ -1,0 +1,151 @@
+// `lantern xmatch --catalog FILE.csv[.gz] --in QUERIES.csv --out MATCHES.csv --radius ARCSEC
+// [--nearest|--all] [--index zones2d|zones1d]`: crossmatches query positions (id,ra,dec and an
+// optional per-row radius column) against a catalog and writes query_id,catalog_id,sep_arcsec.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fmt/format.h>
+#include <fstream>
+
+#include "cli/commands.h"
+#include "sky/catalog_csv.h"
+#include "sky/zones.h"
+
+namespace lantern::cli {
+namespace {
+
+struct XmatchOptions {
+  std::string catalog;
+  std::string id_col = "id";
+  std::string ra_col = "ra";
+  std::string dec_col = "dec";
+  double radius_arcsec = -1.0;
+  bool nearest = false;
+  bool all = false;
+  std::string index = "zones2d";
+  std::string in;
+  std::string out;
+};
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// RFC-4180 quoting for ids that need it.
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (const char c : s) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + '"';
+}
+
+Status RunXmatch(const XmatchOptions& opt) {
+  const auto start = std::chrono::steady_clock::now();
+  sky::CsvCatalogOptions cat_opt;
+  cat_opt.id_col = opt.id_col;
+  cat_opt.ra_col = opt.ra_col;
+  cat_opt.dec_col = opt.dec_col;
+  cat_opt.progress = [&](const sky::CsvLoadProgress& p) {
+    fmt::print(stderr, "\rxmatch: loading {}: {} rows ({:.0f}%)", opt.catalog, p.rows,
+               100.0 * p.bytes_read / std::max<uint64_t>(p.total_bytes, 1));
+  };
+  ASSIGN_OR_RETURN(sky::CsvCatalog cat, sky::LoadCatalogCsv(opt.catalog, cat_opt));
+  fmt::print(stderr, "\rxmatch: loaded {} sources from {} in {:.2f} s\n", cat.catalog.size(),
+             opt.catalog, Seconds(start));
+
+  sky::ZoneIndexOptions ix_opt;
+  ix_opt.layout = opt.index == "zones1d" ? sky::ZoneLayout::kZones1d : sky::ZoneLayout::kZones2d;
+  auto t = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(const sky::ZoneIndex index, sky::ZoneIndex::Build(cat.catalog, ix_opt));
+  fmt::print(stderr, "xmatch: {} index, zone height {:.4f} deg, {} MB, built in {:.2f} s\n",
+             opt.index, index.zone_height_deg(), index.MemoryBytes() >> 20, Seconds(t));
+
+  // Queries: id,ra,dec and, if present, a per-row radius in arcsec.
+  ASSIGN_OR_RETURN(const auto header, sky::ReadCsvHeader(opt.in));
+  const bool has_radius = std::find(header.begin(), header.end(), "radius") != header.end();
+  if (!has_radius && opt.radius_arcsec < 0.0) {
+    return InvalidArgument(fmt::format("{} has no radius column; give --radius", opt.in));
+  }
+  sky::CsvCatalogOptions q_opt;
+  if (has_radius) q_opt.numeric_cols = {"radius"};
+  ASSIGN_OR_RETURN(sky::CsvCatalog queries, sky::LoadCatalogCsv(opt.in, q_opt));
+  const size_t n = queries.catalog.size();
+  std::vector<sky::SkyPoint> points(n);
+  for (size_t i = 0; i < n; ++i) points[i] = {queries.catalog.ra()[i], queries.catalog.dec()[i]};
+  std::vector<double> radii;
+  if (has_radius) {
+    radii = std::move(queries.numeric[0]);
+    for (size_t i = 0; i < n; ++i) {
+      if (!std::isnan(radii[i])) continue;
+      if (opt.radius_arcsec < 0.0) {
+        return InvalidArgument(fmt::format("{}: query {} ({}) has an empty radius and no --radius "
+                                           "is given", opt.in, i, queries.catalog.IdString(i)));
+      }
+      radii[i] = opt.radius_arcsec;  // empty cell: the default radius
+    }
+  } else {
+    radii.assign(n, opt.radius_arcsec);
+  }
+
+  t = std::chrono::steady_clock::now();
+  auto matches = opt.nearest ? index.NearestWithin(points, radii) : index.AllWithin(points, radii);
+  if (!matches.ok()) return matches.status().WithContext(opt.in);
+  const double match_s = Seconds(t);
+
+  std::ofstream out(opt.out, std::ios::binary);
+  if (!out) return IoError(fmt::format("{}: cannot open for writing", opt.out));
+  std::string buf = "query_id,catalog_id,sep_arcsec\n";
+  for (const sky::Match& m : *matches) {
+    buf += CsvField(queries.catalog.IdString(m.query));
+    buf += ',';
+    buf += CsvField(cat.catalog.IdString(m.row));
+    buf += fmt::format(",{:.6f}\n", m.sep_arcsec);
+    if (buf.size() > (1 << 20)) {
+      out << buf;
+      buf.clear();
+    }
+  }
+  out << buf;
+  out.close();
+  if (!out) return IoError(fmt::format("{}: write failed", opt.out));
+  fmt::print(stderr,
+             "xmatch: {} queries, {} matches ({}) in {:.3f} s ({:.0f} queries/s); wrote {}\n", n,
+             matches->size(), opt.nearest ? "nearest" : "all", match_s,
+             n / std::max(match_s, 1e-9), opt.out);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddXmatch(CLI::App& app) {
+  auto opt = std::make_shared<XmatchOptions>();
+  CLI::App* cmd = app.add_subcommand("xmatch", "Crossmatch query positions against a catalog");
+  cmd->add_option("--catalog", opt->catalog, "Catalog CSV or CSV.gz with a header row")
+      ->required();
+  cmd->add_option("--id-col", opt->id_col, "Catalog id column (default id)");
+  cmd->add_option("--ra-col", opt->ra_col, "Catalog RA column, degrees (default ra)");
+  cmd->add_option("--dec-col", opt->dec_col, "Catalog Dec column, degrees (default dec)");
+  cmd->add_option("--radius", opt->radius_arcsec,
+                  "Match radius in arcsec (default for queries without a radius column)")
+      ->check(CLI::Range(0.0, sky::kMaxRadiusArcsec));
+  auto* nearest = cmd->add_flag("--nearest", opt->nearest, "Only the nearest match per query");
+  auto* all = cmd->add_flag("--all", opt->all, "Every match within the radius (default)");
+  nearest->excludes(all);
+  cmd->add_option("--index", opt->index, "Index: zones2d (default) or zones1d")
+      ->check(CLI::IsMember({"zones2d", "zones1d"}));
+  cmd->add_option("--in", opt->in, "Queries CSV: id,ra,dec[,radius]")->required();
+  cmd->add_option("--out", opt->out, "Output CSV: query_id,catalog_id,sep_arcsec")->required();
+  cmd->callback([opt] {
+    const Status st = RunXmatch(*opt);
+    if (!st.ok()) {
+      fmt::print(stderr, "\nlantern xmatch: {}\n", st.message());
+      SetExitCode(1);
+    }
+  });
+}
+
+}  // namespace lantern::cli

@@ -1,0 +1,416 @@
+#include "sky/zones.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <limits>
+#include <numeric>
+
+namespace lantern::sky {
+namespace {
+
+constexpr double kSkyAreaDeg2 = 4.0 * std::numbers::pi * kRadToDeg * kRadToDeg;
+// Safety margin (degrees) added to radii, zone edges and RA half-widths when choosing
+// candidates. Rounding in the unit vectors and chords is ~1e-14 degrees, so 1e-9 cannot drop a
+// true pair; a wider candidate set never changes the result, only the exact test does.
+constexpr double kPadDeg = 1e-9;
+constexpr uint32_t kMaxCellsPerZone = 1u << 20;
+constexpr double kMinZoneHeightDeg = 1e-4;
+constexpr uint32_t kNoRow = std::numeric_limits<uint32_t>::max();
+
+// RA half-width (degrees) of the part of a circle of radius r around (dec_q) that lies in the
+// declination band [a, b]; 180 when it may wrap the whole circle. r is padded by the caller.
+double HalfWidthInBand(double dec_q, double r, double a, double b) {
+  if (dec_q + r >= 90.0 || dec_q - r <= -90.0) return 180.0;
+  a = std::max(a, dec_q - r);
+  b = std::min(b, dec_q + r);
+  if (a > b) return -1.0;  // band misses the circle
+  const double sin_r = std::sin(r * kDegToRad);
+  const double cos_q = std::cos(dec_q * kDegToRad);
+  // The circle is widest in RA at dec_t = asin(sin δq / cos r), where α = asin(sin r / cos δq);
+  // away from dec_t the half-width shrinks monotonically, so a band not holding dec_t is widest
+  // at its edge nearer to dec_t, where hav Δα = (hav r − hav(d − δq)) / (cos δq cos d).
+  const double dec_t = std::asin(std::sin(dec_q * kDegToRad) / std::cos(r * kDegToRad)) * kRadToDeg;
+  if (a <= dec_t && dec_t <= b) {
+    const double s = sin_r / cos_q;
+    return s >= 1.0 ? 180.0 : std::asin(s) * kRadToDeg + kPadDeg;
+  }
+  const double d = dec_t < a ? a : b;
+  const double cos_d = std::cos(d * kDegToRad);
+  if (cos_d <= 0.0) return 180.0;
+  const double hr = std::sin(0.5 * r * kDegToRad);
+  const double hd = std::sin(0.5 * (d - dec_q) * kDegToRad);
+  const double hav = (hr * hr - hd * hd) / (cos_q * cos_d);
+  if (hav >= 1.0) return 180.0;
+  return 2.0 * std::asin(std::sqrt(std::max(hav, 0.0))) * kRadToDeg + kPadDeg;
+}
+
+// Stable LSD radix sort of 64-bit words by bits [32, 32 + key_bits), 11 bits per pass. Input
+// already in order costs one check; passes in which every word has the same digit are skipped.
+void RadixSortByHighBits(std::vector<uint64_t>* words, int key_bits) {
+  if (std::is_sorted(words->begin(), words->end())) return;
+  std::vector<uint64_t> tmp(words->size());
+  for (int shift = 32; shift < 32 + key_bits; shift += 11) {
+    uint32_t count[2048] = {};
+    for (const uint64_t w : *words) ++count[(w >> shift) & 2047];
+    if (std::find(count, count + 2048, words->size()) != count + 2048) continue;
+    uint32_t sum = 0;
+    for (uint32_t& c : count) {
+      const uint32_t k = c;
+      c = sum;
+      sum += k;
+    }
+    for (const uint64_t w : *words) tmp[count[(w >> shift) & 2047]++] = w;
+    words->swap(tmp);
+  }
+}
+
+}  // namespace
+
+// One query ready for matching.
+struct ZoneIndex::Query {
+  UnitVector v;
+  double ra = 0.0;  // wrapped into [0, 360)
+  double dec = 0.0;
+  double r_deg = 0.0;
+  double sin_rp = 0.0;  // sin(r + kPadDeg)
+  double chord_sq = 0.0;
+
+  void SetRadius(double r_arcsec) {
+    r_deg = r_arcsec / 3600.0;
+    sin_rp = std::sin((r_deg + kPadDeg) * kDegToRad);
+    chord_sq = ChordSqFromRadians(r_arcsec * kArcsecToRad);
+  }
+};
+
+Result<ZoneIndex> ZoneIndex::Build(const Catalog& catalog, const ZoneIndexOptions& options) {
+  const size_t n = catalog.size();
+  if (n >= kNoRow) {
+    return InvalidArgument(fmt::format("zone index: {} rows; at most {} supported", n, kNoRow - 1));
+  }
+  double h = options.zone_height_deg;
+  if (h == 0.0) {
+    if (!(options.sources_per_cell > 0.0)) {
+      return InvalidArgument(
+          fmt::format("zone index: sources_per_cell {} must be > 0", options.sources_per_cell));
+    }
+    const double density = std::max<double>(n, 1.0) / kSkyAreaDeg2;
+    h = std::clamp(std::sqrt(options.sources_per_cell / density), 0.002, 10.0);
+  }
+  if (!(h >= kMinZoneHeightDeg && h <= 180.0)) {
+    return InvalidArgument(fmt::format("zone index: zone height {} deg is outside [{}, 180]", h,
+                                       kMinZoneHeightDeg));
+  }
+  ZoneIndex ix;
+  ix.layout_ = options.layout;
+  ix.nz_ = static_cast<int>(std::ceil(180.0 / h));
+  ix.h_ = 180.0 / ix.nz_;
+  ix.inv_h_ = ix.nz_ / 180.0;
+
+  // Sort rows by (zone, ra).
+  std::vector<int> zone(n);
+  for (size_t i = 0; i < n; ++i) zone[i] = ix.ZoneOf(catalog.dec()[i]);
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  const auto ra = catalog.ra();
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (zone[a] != zone[b]) return zone[a] < zone[b];
+    if (ra[a] != ra[b]) return ra[a] < ra[b];
+    return a < b;
+  });
+  ix.x_.resize(n);
+  ix.y_.resize(n);
+  ix.z_.resize(n);
+  ix.ra_.resize(n);
+  ix.row_ = order;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t r = order[i];
+    ix.x_[i] = catalog.x()[r];
+    ix.y_[i] = catalog.y()[r];
+    ix.z_[i] = catalog.z()[r];
+    ix.ra_[i] = ra[r];
+  }
+  ix.zone_start_.assign(ix.nz_ + 1, 0);
+  for (size_t i = 0; i < n; ++i) ++ix.zone_start_[zone[i] + 1];
+  for (int z = 0; z < ix.nz_; ++z) ix.zone_start_[z + 1] += ix.zone_start_[z];
+
+  if (ix.layout_ == ZoneLayout::kZones2d) {
+    ix.cell_base_.resize(ix.nz_);
+    ix.cells_in_zone_.resize(ix.nz_);
+    ix.cell_scale_.resize(ix.nz_);
+    size_t total = 0;
+    for (int z = 0; z < ix.nz_; ++z) {
+      // Cells about h wide (as an arc) on the zone's edge nearer the equator.
+      const double a = z * ix.h_ - 90.0;
+      const double b = a + ix.h_;
+      const double min_abs = (a <= 0.0 && b >= 0.0) ? 0.0 : std::min(std::fabs(a), std::fabs(b));
+      // More cells than about twice the zone's sources would only add empty directory entries.
+      const double in_zone = ix.zone_start_[z + 1] - ix.zone_start_[z];
+      const double nc = std::min(std::floor(360.0 * std::cos(min_abs * kDegToRad) / ix.h_),
+                                 2.0 * in_zone + 1.0);
+      const uint32_t cells = static_cast<uint32_t>(std::clamp(nc, 1.0, double{kMaxCellsPerZone}));
+      ix.cell_base_[z] = static_cast<uint32_t>(total);
+      ix.cells_in_zone_[z] = cells;
+      ix.cell_scale_[z] = cells / 360.0;
+      total += cells + 1;
+    }
+    ix.num_cells_ = total - ix.nz_;
+    ix.cell_start_.resize(total);
+    for (int z = 0; z < ix.nz_; ++z) {
+      const uint32_t base = ix.cell_base_[z];
+      const uint32_t cells = ix.cells_in_zone_[z];
+      uint32_t i = ix.zone_start_[z];
+      for (uint32_t c = 0; c <= cells; ++c) {
+        // First sorted row of zone z whose cell is >= c.
+        while (i < ix.zone_start_[z + 1] && ix.CellOf(z, ix.ra_[i]) < c) ++i;
+        ix.cell_start_[base + c] = i;
+      }
+      ix.cell_start_[base + cells] = ix.zone_start_[z + 1];
+    }
+  }
+  return ix;
+}
+
+size_t ZoneIndex::MemoryBytes() const {
+  return (x_.size() + y_.size() + z_.size() + ra_.size() + cell_scale_.size()) * sizeof(double) +
+         (row_.size() + zone_start_.size() + cell_base_.size() + cells_in_zone_.size() +
+          cell_start_.size()) *
+             sizeof(uint32_t);
+}
+
+int ZoneIndex::ZoneOf(double dec_deg) const {
+  const double f = (dec_deg + 90.0) * inv_h_;
+  if (!(f > 0.0)) return 0;
+  return std::min(static_cast<int>(f), nz_ - 1);
+}
+
+uint32_t ZoneIndex::CellOf(int zone, double ra_deg) const {
+  const double f = ra_deg * cell_scale_[zone];
+  if (!(f > 0.0)) return 0;
+  return std::min(static_cast<uint32_t>(f), cells_in_zone_[zone] - 1);
+}
+
+template <typename Visit>
+void ZoneIndex::ScanRa(int z, double lo, double hi, const UnitVector& q, double chord_sq,
+                       Visit&& visit) const {
+  uint32_t begin = zone_start_[z];
+  uint32_t end = zone_start_[z + 1];
+  if (begin == end) return;
+  if (layout_ == ZoneLayout::kZones2d) {
+    const uint32_t* cells = cell_start_.data() + cell_base_[z];
+    if (lo > 0.0) begin = cells[CellOf(z, lo)];
+    if (hi < 360.0) end = cells[CellOf(z, hi) + 1];
+  } else {
+    const double* ra = ra_.data();
+    if (lo > 0.0) begin = static_cast<uint32_t>(std::lower_bound(ra + begin, ra + end, lo) - ra);
+    if (hi < 360.0) end = static_cast<uint32_t>(std::upper_bound(ra + begin, ra + end, hi) - ra);
+  }
+  const double* x = x_.data();
+  const double* y = y_.data();
+  const double* zz = z_.data();
+  for (uint32_t i = begin; i < end; ++i) {
+    const double dx = x[i] - q.x;
+    const double dy = y[i] - q.y;
+    const double dz = zz[i] - q.z;
+    const double c2 = dx * dx + dy * dy + dz * dz;
+    if (c2 <= chord_sq) visit(i, c2);
+  }
+}
+
+template <typename Visit>
+void ZoneIndex::ForEachWithin(const Query& query, Visit&& visit) const {
+  if (row_.empty()) return;
+  const UnitVector& q = query.v;
+  const double ra = query.ra;
+  const double dec = query.dec;
+  const double sin_rp = query.sin_rp;
+  const double chord_sq = query.chord_sq;
+  const double rp = query.r_deg + kPadDeg;
+  const int z0 = ZoneOf(dec - rp);
+  const int z1 = ZoneOf(dec + rp);
+  double alpha_all = -1.0;  // one half-width for every zone when the query spans few zones
+  if (dec + rp >= 90.0 || dec - rp <= -90.0) {
+    alpha_all = 180.0;
+  } else if (z1 - z0 <= 1) {
+    // asin(s) <= s / sqrt(1 - s²) (that is, θ <= tan θ): a bound without inverse trigonometry,
+    // too wide only by a relative s²/3.
+    const double s2 = sin_rp * sin_rp / (q.x * q.x + q.y * q.y);
+    alpha_all = s2 >= 0.5 ? 180.0 : std::sqrt(s2 / (1.0 - s2)) * kRadToDeg + kPadDeg;
+  }
+  for (int z = z0; z <= z1; ++z) {
+    double alpha = alpha_all;
+    if (alpha < 0.0) {
+      const double a = z * h_ - 90.0 - kPadDeg;
+      alpha = HalfWidthInBand(dec, rp, a, a + h_ + 2.0 * kPadDeg);
+      if (alpha < 0.0) continue;
+    }
+    if (alpha >= 180.0) {
+      ScanRa(z, 0.0, 360.0, q, chord_sq, visit);
+      continue;
+    }
+    const double lo = ra - alpha;
+    const double hi = ra + alpha;
+    if (lo < 0.0) {
+      ScanRa(z, lo + 360.0, 360.0, q, chord_sq, visit);
+      ScanRa(z, 0.0, hi, q, chord_sq, visit);
+    } else if (hi >= 360.0) {
+      ScanRa(z, lo, 360.0, q, chord_sq, visit);
+      ScanRa(z, 0.0, hi - 360.0, q, chord_sq, visit);
+    } else {
+      ScanRa(z, lo, hi, q, chord_sq, visit);
+    }
+  }
+}
+
+Result<std::vector<uint64_t>> ZoneIndex::SortBatch(std::span<const SkyPoint> queries,
+                                                   std::span<const double> radii) const {
+  const size_t n = queries.size();
+  if (n >= kNoRow) return InvalidArgument(fmt::format("batch of {} queries is too large", n));
+  if (radii.size() != 1 && radii.size() != n) {
+    return InvalidArgument(fmt::format("{} radii for {} queries", radii.size(), n));
+  }
+  for (size_t i = 0; i < radii.size(); ++i) {
+    if (!(radii[i] >= 0.0 && radii[i] <= kMaxRadiusArcsec)) {
+      return InvalidArgument(fmt::format("query {}: radius {} arcsec is outside [0, {}]", i,
+                                         radii[i], kMaxRadiusArcsec));
+    }
+  }
+  // Sort key: zone in the high bits, RA quantized below it, the query index in the low 32 bits
+  // of a uint64. RA gets at least 9 bits and the key 22 in all (two radix passes) unless the
+  // zones need more: buckets of 360/2^9 deg or finer keep consecutive queries within a few
+  // cells of each other, which is all the ordering is for.
+  int zone_bits = 1;
+  while ((1 << zone_bits) < nz_) ++zone_bits;
+  const int ra_bits = std::max(9, 22 - zone_bits);
+  const double ra_scale = std::ldexp(1.0, ra_bits) / 360.0;
+  const uint64_t ra_max = (uint64_t{1} << ra_bits) - 1;
+  std::vector<uint64_t> keys(n);
+  for (size_t i = 0; i < n; ++i) {
+    const SkyPoint& s = queries[i];
+    if (!std::isfinite(s.ra_deg) || !(s.dec_deg >= -90.0 && s.dec_deg <= 90.0)) {
+      return InvalidArgument(fmt::format("query {}: position ({}, {}) is not a valid ra, dec", i,
+                                         s.ra_deg, s.dec_deg));
+    }
+    const double ra = WrapRaDeg(s.ra_deg);
+    const uint64_t ra_key = std::min(static_cast<uint64_t>(ra * ra_scale), ra_max);
+    const uint64_t key = (static_cast<uint64_t>(ZoneOf(s.dec_deg)) << ra_bits) | ra_key;
+    keys[i] = (key << 32) | i;
+  }
+  RadixSortByHighBits(&keys, zone_bits + ra_bits);
+  return keys;
+}
+
+template <typename Fn>
+void ZoneIndex::ForEachQuerySorted(std::span<const SkyPoint> queries,
+                                   std::span<const double> radii,
+                                   const std::vector<uint64_t>& sorted, Fn&& fn) const {
+  // Queries are read in sorted order, i.e. at random: prefetch a few ahead.
+  constexpr size_t kPrefetch = 16;
+  const bool single = radii.size() == 1;
+  Query q;
+  if (single) q.SetRadius(radii[0]);
+  const size_t n = sorted.size();
+  for (size_t k = 0; k < n; ++k) {
+    if (k + kPrefetch < n) {
+      const uint32_t ahead = static_cast<uint32_t>(sorted[k + kPrefetch]);
+      __builtin_prefetch(&queries[ahead]);
+      if (!single) __builtin_prefetch(&radii[ahead]);
+    }
+    const uint32_t qi = static_cast<uint32_t>(sorted[k]);
+    q.ra = WrapRaDeg(queries[qi].ra_deg);
+    q.dec = queries[qi].dec_deg;
+    q.v = FromRaDec(q.ra, q.dec);
+    if (!single) q.SetRadius(radii[qi]);
+    fn(qi, q);
+  }
+}
+
+Result<std::vector<Match>> ZoneIndex::RunAll(std::span<const SkyPoint> queries,
+                                             std::span<const double> radii) const {
+  ASSIGN_OR_RETURN(const std::vector<uint64_t> sorted, SortBatch(queries, radii));
+  const size_t n = queries.size();
+  std::vector<Match> found;
+  std::vector<uint32_t> group(n + 1, 0);  // sorted entry k found [group[k], group[k + 1])
+  size_t k = 0;
+  ForEachQuerySorted(queries, radii, sorted, [&](uint32_t qi, const Query& q) {
+    ForEachWithin(q, [&](uint32_t i, double c2) {
+      found.push_back({qi, row_[i], RadiansFromChordSq(c2) * kRadToArcsec});
+    });
+    group[++k] = static_cast<uint32_t>(found.size());
+  });
+  // Back into query order: counts per query, prefix sums, then one copy per group.
+  std::vector<uint32_t> start(n + 1, 0);
+  for (k = 0; k < n; ++k) start[static_cast<uint32_t>(sorted[k]) + 1] = group[k + 1] - group[k];
+  for (size_t i = 0; i < n; ++i) start[i + 1] += start[i];
+  std::vector<Match> out(found.size());
+  for (k = 0; k < n; ++k) {
+    const auto first = out.begin() + start[static_cast<uint32_t>(sorted[k])];
+    const auto last = std::copy(found.begin() + group[k], found.begin() + group[k + 1], first);
+    if (last - first > 1) {
+      std::sort(first, last, [](const Match& a, const Match& b) {
+        return a.sep_arcsec != b.sep_arcsec ? a.sep_arcsec < b.sep_arcsec : a.row < b.row;
+      });
+    }
+  }
+  return out;
+}
+
+Result<std::vector<Match>> ZoneIndex::RunNearest(std::span<const SkyPoint> queries,
+                                                 std::span<const double> radii) const {
+  ASSIGN_OR_RETURN(const std::vector<uint64_t> sorted, SortBatch(queries, radii));
+  const size_t n = queries.size();
+  std::vector<uint32_t> best_row(n, kNoRow);  // by query index
+  std::vector<double> best_c2(n, 0.0);
+  ForEachQuerySorted(queries, radii, sorted, [&](uint32_t qi, const Query& q) {
+    uint32_t row_q = kNoRow;
+    double c2_q = std::numeric_limits<double>::infinity();
+    ForEachWithin(q, [&](uint32_t i, double c2) {
+      const uint32_t row = row_[i];
+      if (c2 < c2_q || (c2 == c2_q && row < row_q)) {
+        c2_q = c2;
+        row_q = row;
+      }
+    });
+    if (row_q != kNoRow) {
+      best_row[qi] = row_q;
+      best_c2[qi] = c2_q;
+    }
+  });
+  std::vector<Match> out;
+  for (size_t i = 0; i < n; ++i) {
+    if (best_row[i] == kNoRow) continue;
+    out.push_back({static_cast<uint32_t>(i), best_row[i],
+                   RadiansFromChordSq(best_c2[i]) * kRadToArcsec});
+  }
+  return out;
+}
+
+Result<std::vector<Match>> ZoneIndex::AllWithin(std::span<const SkyPoint> queries,
+                                                double radius_arcsec) const {
+  return RunAll(queries, std::span<const double>(&radius_arcsec, 1));
+}
+Result<std::vector<Match>> ZoneIndex::AllWithin(std::span<const SkyPoint> queries,
+                                                std::span<const double> radii_arcsec) const {
+  if (radii_arcsec.size() != queries.size()) {
+    return InvalidArgument(
+        fmt::format("{} radii for {} queries", radii_arcsec.size(), queries.size()));
+  }
+  return RunAll(queries, radii_arcsec);
+}
+Result<std::vector<Match>> ZoneIndex::NearestWithin(std::span<const SkyPoint> queries,
+                                                    double radius_arcsec) const {
+  return RunNearest(queries, std::span<const double>(&radius_arcsec, 1));
+}
+Result<std::vector<Match>> ZoneIndex::NearestWithin(std::span<const SkyPoint> queries,
+                                                    std::span<const double> radii_arcsec) const {
+  if (radii_arcsec.size() != queries.size()) {
+    return InvalidArgument(
+        fmt::format("{} radii for {} queries", radii_arcsec.size(), queries.size()));
+  }
+  return RunNearest(queries, radii_arcsec);
+}
+Result<std::vector<Match>> ZoneIndex::Cone(SkyPoint center, double radius_arcsec) const {
+  return AllWithin(std::span<const SkyPoint>(&center, 1), radius_arcsec);
+}
+
+}  // namespace lantern::sky

@@ -1,0 +1,127 @@
+// ZoneIndex: the crossmatch index over a Catalog. The sky is cut into declination zones of
+// height h; sources are sorted by (zone, ra) into a struct of arrays of unit vectors. With the
+// 2-D layout each zone also has a directory of equal-width RA cells (offsets into the sorted
+// arrays), so a query finds its candidate run by arithmetic; the 1-D layout binary-searches RA
+// within the zone instead. Candidates are tested exactly on squared chord length.
+// Built once, then immutable: const queries are safe from any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/status.h"
+#include "sky/catalog.h"
+#include "sky/geometry.h"
+
+namespace lantern::sky {
+
+enum class ZoneLayout {
+  kZones2d,  // zone -> RA cell directory
+  kZones1d,  // binary search in RA within each zone
+};
+
+// Mean sources per h × h cell that the automatic zone height aims for: h* = sqrt(c / ρ) with ρ
+// the catalog's mean density per square degree. This default is a starting point to be
+// calibrated by the zone-height sweep in bench/sky_bench.cc; the options can override it.
+inline constexpr double kDefaultSourcesPerCell = 4.0;
+// Largest radius a query may use: cone searches of a few degrees, watchlist targets to 1800″.
+inline constexpr double kMaxRadiusArcsec = 10.0 * 3600.0;
+
+struct ZoneIndexOptions {
+  ZoneLayout layout = ZoneLayout::kZones2d;
+  // Zone height in degrees, in [1e-4, 180]; 0 picks h* = sqrt(sources_per_cell / ρ), clamped to
+  // [0.002, 10]. A 2-D zone has about 360 cos δ / h cells, but never more than 2n + 1 for n
+  // sources in it.
+  double zone_height_deg = 0.0;
+  double sources_per_cell = kDefaultSourcesPerCell;
+};
+
+struct SkyPoint {
+  double ra_deg = 0.0;
+  double dec_deg = 0.0;
+};
+
+// One pair: the query's index in the batch, the catalog row, their separation.
+struct Match {
+  uint32_t query = 0;
+  uint32_t row = 0;
+  double sep_arcsec = 0.0;
+  bool operator==(const Match&) const = default;
+};
+
+class ZoneIndex {
+ public:
+  ZoneIndex() = default;
+  // Copies positions out of `catalog` (which need not outlive the index). Fails if it holds more
+  // than 2^32 - 1 rows or the options are out of range.
+  static Result<ZoneIndex> Build(const Catalog& catalog, const ZoneIndexOptions& options = {});
+
+  // Every catalog row within the radius of each query, ordered by query index, then separation,
+  // then row. Pairs are "within r" when chord² <= ChordSqFromRadians(r) on the unit vectors.
+  // Errors name the first invalid query (non-finite, |dec| > 90, radius out of [0, max]).
+  Result<std::vector<Match>> AllWithin(std::span<const SkyPoint> queries,
+                                       double radius_arcsec) const;
+  // Per-target radius: radii_arcsec[i] applies to queries[i].
+  Result<std::vector<Match>> AllWithin(std::span<const SkyPoint> queries,
+                                       std::span<const double> radii_arcsec) const;
+  // At most one match per query, the nearest within the radius (ties: lowest row), ordered by
+  // query index; queries with nothing in range have no entry.
+  Result<std::vector<Match>> NearestWithin(std::span<const SkyPoint> queries,
+                                           double radius_arcsec) const;
+  Result<std::vector<Match>> NearestWithin(std::span<const SkyPoint> queries,
+                                           std::span<const double> radii_arcsec) const;
+  // Everything within the radius of one position, nearest first (query index 0).
+  Result<std::vector<Match>> Cone(SkyPoint center, double radius_arcsec) const;
+
+  size_t size() const { return row_.size(); }
+  ZoneLayout layout() const { return layout_; }
+  double zone_height_deg() const { return h_; }
+  int num_zones() const { return nz_; }
+  size_t num_cells() const { return num_cells_; }
+  // Bytes held by the index (sorted arrays and directories).
+  size_t MemoryBytes() const;
+
+ private:
+  struct Query;
+
+  int ZoneOf(double dec_deg) const;
+  uint32_t CellOf(int zone, double ra_deg) const;
+  // Calls visit(sorted_index, chord_sq) for every source within the query's radius.
+  template <typename Visit>
+  void ForEachWithin(const Query& query, Visit&& visit) const;
+  // Scans sorted rows whose ra lies in [lo, hi] (a superset in the 2-D layout) of zone z.
+  template <typename Visit>
+  void ScanRa(int z, double lo, double hi, const UnitVector& q, double chord_sq,
+              Visit&& visit) const;
+  // Validates a batch and returns its matching order, (zone, ra): each word holds the sort key
+  // in its upper and the query index in its lower 32 bits.
+  Result<std::vector<uint64_t>> SortBatch(std::span<const SkyPoint> queries,
+                                          std::span<const double> radii) const;
+  // Calls fn(query_index, query) for every query in sorted order.
+  template <typename Fn>
+  void ForEachQuerySorted(std::span<const SkyPoint> queries, std::span<const double> radii,
+                          const std::vector<uint64_t>& sorted, Fn&& fn) const;
+  Result<std::vector<Match>> RunAll(std::span<const SkyPoint> queries,
+                                    std::span<const double> radii) const;
+  Result<std::vector<Match>> RunNearest(std::span<const SkyPoint> queries,
+                                        std::span<const double> radii) const;
+
+  ZoneLayout layout_ = ZoneLayout::kZones2d;
+  double h_ = 1.0;
+  double inv_h_ = 1.0;
+  int nz_ = 0;
+  size_t num_cells_ = 0;
+  std::vector<uint32_t> zone_start_;  // nz_ + 1 offsets into the sorted arrays
+  // 2-D directory: zone z has cells_in_zone_[z] cells whose nc + 1 offsets start at
+  // cell_start_[cell_base_[z]].
+  std::vector<uint32_t> cell_base_;
+  std::vector<uint32_t> cells_in_zone_;
+  std::vector<double> cell_scale_;  // cells per degree of RA, per zone
+  std::vector<uint32_t> cell_start_;
+  // Sources sorted by (zone, ra).
+  std::vector<double> x_, y_, z_, ra_;
+  std::vector<uint32_t> row_;
+};
+
+}  // namespace lantern::sky
