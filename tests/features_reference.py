@@ -6,7 +6,7 @@ it decodes every .avro alert file under DATA/ztf and DATA/lsst with fastavro (Av
 files with fastavro.reader; Confluent wire-format packets — byte 0 = 0, bytes 1-4 big-endian
 schema id = major*100+minor — with fastavro.schemaless_reader and the Rubin schema folder
 DATA/lsst/schema/<major>.<minor>/), builds each alert's light curve from the raw fields and
-computes every documented column with numpy. It then runs
+computes every documented column with numpy (`htm16` with esutil's HTM). It then runs
 `lantern features --schema-dir DATA/lsst/schema FILE...` (chunks of ~200 files) and compares
 every column of every alert:
   * integers and strings exactly, null == null;
@@ -140,6 +140,18 @@ def galactic(ra, dec):
     return lon, lat
 
 
+_htm16 = None
+
+
+def htm16(ra, dec):
+    """Lasair's htm16 from esutil's port of the SDSS HTM library (independent of Lantern)."""
+    global _htm16
+    if _htm16 is None:
+        import esutil.htm
+        _htm16 = esutil.htm.HTM(16)
+    return int(_htm16.lookup_id(np.array([ra]), np.array([dec]))[0])
+
+
 def fin(x):
     """Documented null rule: NaN/inf/None → None."""
     if x is None:
@@ -150,7 +162,7 @@ def fin(x):
 
 # --------------------------------------------------------------------------- ZTF
 
-ZTF_INT = {"ncand", "ncandgp", "ncandgp_7", "ncandgp_14"}
+ZTF_INT = {"ncand", "ncandgp", "ncandgp_7", "ncandgp_14", "htm16"}
 ZTF_STR = {"ssnamenr"}
 
 
@@ -162,6 +174,7 @@ def ztf_features(alert):
     out["rastd"] = 3600.0 * float(np.std(ras)) if n else None
     out["decstd"] = 3600.0 * float(np.std(decs)) if n else None
     out["glonmean"], out["glatmean"] = galactic(ra, dec) if n else (None, None)
+    out["htm16"] = htm16(ra, dec) if n else None
 
     def positive(r):
         return r.get("isdiffpos") not in ("f", "0")
@@ -239,7 +252,7 @@ def ztf_features(alert):
 # --------------------------------------------------------------------------- LSST
 
 BANDS = "ugrizy"
-LSST_INT = {"nDiaSources", "nPosDiaSources", "nPosDiaSourcesNights", "nSourcesGood"} | \
+LSST_INT = {"nDiaSources", "nPosDiaSources", "nPosDiaSourcesNights", "nSourcesGood", "htm16"} | \
     {f"n{b}Sources" for b in BANDS}
 LSST_STR = {"latestPairColourBands", "penultimatePairColourBands"}
 
@@ -281,6 +294,7 @@ def lsst_features(alert):
     out["lastDiaSourceMjdTai"] = num(det[-1], "midpointMjdTai") if det else None
     n, ra, dec, _, _ = mean_position(det)
     out["glat"] = galactic(ra, dec)[1] if n else None
+    out["htm16"] = htm16(ra, dec) if n else None
 
     if len(F) == 0:
         out["jump1"] = out["jump2"] = None

@@ -11,6 +11,7 @@ void AddBench(CLI::App& app);
 void AddSimulate(CLI::App& app);
 void AddFeatures(CLI::App& app);
 void AddXmatch(CLI::App& app);
+void AddHtm(CLI::App& app);
 
 inline void RegisterCommands(CLI::App& app) {
   AddInspect(app);
@@ -18,6 +19,7 @@ inline void RegisterCommands(CLI::App& app) {
   AddSimulate(app);
   AddFeatures(app);
   AddXmatch(app);
+  AddHtm(app);
 }
 
 void SetExitCode(int code);

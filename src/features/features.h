@@ -1,8 +1,8 @@
 // Object features: Lasair-compatible light-curve statistics computed from a LightCurve
 // (light_curve.h). ZTF objects get the columns of Lasair-ZTF's `objects` table, Rubin objects
 // those of Lasair-LSST's (docs/features.md defines each one). The result is an ordered list of
-// column name → value (null, integer, double or string). htm16 is not computed here (src/sky
-// owns HTM). Pure functions of their input; safe from any thread.
+// column name → value (null, integer, double or string); `htm16` comes from sky::HtmId.
+// Pure functions of their input; safe from any thread.
 #pragma once
 
 #include <cstdint>

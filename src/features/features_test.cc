@@ -9,6 +9,7 @@
 
 #include "features/galactic.h"
 #include "features/light_curve.h"
+#include "sky/htm.h"
 
 namespace lantern::features {
 namespace {
@@ -108,6 +109,13 @@ TEST(ZtfFeaturesTest, PositionIsMeanAndSpreadInArcsec) {
   EXPECT_DOUBLE_EQ(Num(f, "glatmean"), g.b);
 }
 
+TEST(ZtfFeaturesTest, Htm16IsTheTrixelOfTheMeanPosition) {
+  const Features f = ComputeZtf(ZtfCurve());
+  EXPECT_EQ(Int(f, "htm16"), static_cast<int64_t>(sky::HtmId(Num(f, "ramean"), 20.0, 16)));
+  // (10.001, 20) is in N3 (id 15): the level-16 id starts with those 4 bits.
+  EXPECT_EQ(Int(f, "htm16") >> 32, 15);
+}
+
 TEST(ZtfFeaturesTest, RateNeedsTwoPositiveDetections) {
   const Features f = ComputeZtf(ZtfCurve());
   EXPECT_DOUBLE_EQ(Num(f, "dmdt_g"), 0.5);       // (19 - 18) / 2 days: brightening
@@ -160,7 +168,8 @@ TEST(ZtfFeaturesTest, EmptyCurveGivesNulls) {
   EXPECT_TRUE(IsNull(f, "ramean"));
   EXPECT_TRUE(IsNull(f, "mag_g02"));
   EXPECT_EQ(f.columns().size(), ZtfColumns().size());
-  EXPECT_EQ(ZtfColumns().size(), 39u);
+  EXPECT_TRUE(IsNull(f, "htm16"));
+  EXPECT_EQ(ZtfColumns().size(), 40u);
 }
 
 TEST(GalacticTest, KnownDirections) {
@@ -224,7 +233,15 @@ TEST(LsstFeaturesTest, Counts) {
   EXPECT_EQ(Int(f, "nzSources"), 0);
   EXPECT_EQ(Int(f, "nySources"), 0);
   EXPECT_EQ(f.columns().size(), LsstColumns().size());
-  EXPECT_EQ(LsstColumns().size(), 48u);
+  EXPECT_EQ(LsstColumns().size(), 49u);
+}
+
+TEST(LsstFeaturesTest, Htm16IsTheTrixelOfTheMeanDetectionPosition) {
+  const LightCurve lc = LsstCurve();
+  const MeanPosition pos = ComputeMeanPosition(lc);
+  ASSERT_GT(pos.count, 0);
+  EXPECT_EQ(Int(ComputeLsst(lc), "htm16"), static_cast<int64_t>(sky::HtmId(pos.ra, pos.dec, 16)));
+  EXPECT_TRUE(IsNull(ComputeLsst(LightCurve{}), "htm16"));
 }
 
 TEST(LsstFeaturesTest, LatestAndMeanFluxes) {

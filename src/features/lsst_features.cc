@@ -10,6 +10,7 @@
 
 #include "features/features.h"
 #include "features/galactic.h"
+#include "sky/htm.h"
 
 namespace lantern::features {
 namespace {
@@ -198,6 +199,11 @@ Features ComputeLsst(const LightCurve& lc) {
   FindPairs(f, &latest, &penultimate);
   AddPair("latestPair", latest, &out);
   AddPair("penultimatePair", penultimate, &out);
+  // Level-16 HTM trixel of the mean detection position (the same position as glat).
+  if (pos.count > 0)
+    out.Add("htm16", static_cast<int64_t>(sky::HtmId(pos.ra, pos.dec, 16)));
+  else
+    out.Add("htm16", std::monostate{});
   return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include "features/features.h"
 #include "features/galactic.h"
+#include "sky/htm.h"
 
 namespace lantern::features {
 namespace {
@@ -172,6 +173,11 @@ Features ComputeZtf(const LightCurve& lc) {
     f.Add("ssnamenr", *ss->ssnamenr);
   else
     f.Add("ssnamenr", std::monostate{});
+  // Lasair indexes objects by the level-16 HTM trixel of (ramean, decmean).
+  if (pos.count > 0)
+    f.Add("htm16", static_cast<int64_t>(sky::HtmId(pos.ra, pos.dec, 16)));
+  else
+    f.Add("htm16", std::monostate{});
   return f;
 }
 
