@@ -57,7 +57,6 @@ int RunHtm(int level) {
 
 void AddHtm(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("htm", "HTM ids of ra,dec lines on stdin");
-  cmd->group("");  // a test tool: hidden from `lantern --help`
   auto level = std::make_shared<int>(16);
   cmd->add_option("--level", *level, "HTM level")->check(CLI::Range(0, sky::kHtmMaxLevel));
   cmd->callback([level] { SetExitCode(RunHtm(*level)); });
