@@ -266,31 +266,9 @@ class DatumReader {
           continue;
         }
       }
+      // kOptFloat and kOptDouble reach the switch only on a bad branch byte or truncated
+      // input, which the general path below reports.
       switch (code.op) {
-        case FieldOp::kOptFloat:
-        case FieldOp::kOptDouble: {
-          const size_t width = code.op == FieldOp::kOptFloat ? 4 : 8;
-          if (p < end && *p == 2 * code.value_branch && static_cast<size_t>(end - p) > width) {
-            slot->branch = code.value_branch;
-            if (width == 4) {
-              float f;
-              std::memcpy(&f, p + 1, 4);
-              slot->f = f;
-            } else {
-              double d;
-              std::memcpy(&d, p + 1, 8);
-              slot->d = d;
-            }
-            p += 1 + width;
-            continue;
-          }
-          if (p < end && *p == 2 * (1 - code.value_branch)) {  // the null branch
-            slot->branch = 1 - code.value_branch;
-            ++p;
-            continue;
-          }
-          break;  // error or truncation: let the general path report it
-        }
         case FieldOp::kFloat:
           if (end - p >= 4) {
             float f;
