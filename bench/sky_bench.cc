@@ -1,9 +1,10 @@
 // Crossmatch benchmarks: queries/s of ZoneIndex::NearestWithin at 2″ on generated catalogs of
 // 1e6 and 1e7 sources (half uniform over the sky, half concentrated toward the Galactic plane),
 // 2-D vs 1-D zones, batches in random order vs already sorted on the sky, and a sweep of the
-// zone-height constant c in h* = sqrt(c / ρ). Queries: half near catalog sources (within 1″),
-// half drawn from the catalog's own distribution. Items are queries; one batch of 1e6 per
-// iteration, the index's internal sort included.
+// zone-height constant c in h* = sqrt(c / ρ); BM_NearestKind runs the same query through each
+// SkyIndex kind (2-D and 1-D zones, HTM, HEALPix) on 1e6. Queries: half near catalog sources
+// (within 1″), half drawn from the catalog's own distribution. Items are queries; one batch of
+// 1e6 per iteration, the index's internal sort included.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -11,10 +12,12 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "sky/catalog.h"
 #include "sky/geometry.h"
+#include "sky/sky_index.h"
 #include "sky/zones.h"
 
 namespace {
@@ -138,12 +141,49 @@ void Sweep(benchmark::internal::Benchmark* b) {
   for (const int64_t c10 : {5, 10, 20, 40, 80, 160, 320, 640}) b->Args({10000000, 0, 0, c10});
 }
 
+const sky::SkyIndex& KindIndex(size_t n, sky::IndexKind kind) {
+  static std::map<std::pair<size_t, int>, std::unique_ptr<sky::SkyIndex>> cache;
+  auto& slot = cache[{n, static_cast<int>(kind)}];
+  if (!slot) {
+    auto built = sky::BuildIndex(Generated(n), kind);
+    slot = std::move(*built);
+  }
+  return *slot;
+}
+
+// The same nearest-within-2″ batch through each index kind, behind the SkyIndex interface.
+// Args: catalog size, kind (sky::IndexKind: 0 zones2d, 1 zones1d, 2 htm, 3 healpix),
+// sky-sorted (0/1).
+void BM_NearestKind(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const auto kind = static_cast<sky::IndexKind>(state.range(1));
+  const sky::SkyIndex& ix = KindIndex(n, kind);
+  const auto& q = Queries(n, state.range(2) != 0);
+  size_t matches = 0;
+  for (auto _ : state) {
+    auto m = ix.NearestWithin(q, kRadiusArcsec);
+    matches = m->size();
+    benchmark::DoNotOptimize(m);
+  }
+  state.SetLabel(std::string(ix.name()) + " " + ix.Describe());
+  state.SetItemsProcessed(state.iterations() * q.size());
+  state.counters["matched"] = static_cast<double>(matches) / q.size();
+  state.counters["index_B_per_src"] = static_cast<double>(ix.MemoryBytes()) / ix.size();
+}
+
+void Kinds(benchmark::internal::Benchmark* b) {
+  for (const sky::IndexKind kind : sky::kAllIndexKinds) {
+    for (const int64_t sorted : {0, 1}) b->Args({1000000, static_cast<int64_t>(kind), sorted});
+  }
+}
+
 BENCHMARK(BM_Nearest)->Apply(Main)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Nearest)
     ->Name("BM_NearestSweep")
     ->Apply(Sweep)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK(BM_NearestKind)->Apply(Kinds)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -11,6 +11,11 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_package(GTest REQUIRED)
 find_package(benchmark REQUIRED)
 pkg_check_modules(AVRO_C REQUIRED IMPORTED_TARGET avro-c)
+pkg_check_modules(CFITSIO REQUIRED IMPORTED_TARGET cfitsio)
+pkg_check_modules(HEALPIX_CXX REQUIRED IMPORTED_TARGET healpix_cxx)
+find_package(PNG REQUIRED)
+pkg_check_modules(ROCKSDB REQUIRED IMPORTED_TARGET rocksdb)
+find_package(OpenSSL REQUIRED)
 
 # Real data for tests and benchmarks lives beside the checkout (never copied in).
 set(LANTERN_SHARED_DATA "$ENV{LANTERN_SHARED_DATA}" CACHE PATH "Shared test data directory")

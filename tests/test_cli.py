@@ -122,3 +122,49 @@ def test_bare_datum_with_schema_file(lantern, data_dir, tmp_path):
     assert row["framing"] == "bare" and framed["framing"] == "confluent"
     for key in ("alert_id", "object_id", "ra", "dec", "mjd", "band", "n_prv_detections"):
         assert row[key] == framed[key]
+
+
+def png_size(path):
+    """(width, height) from a PNG's IHDR chunk, after checking the signature."""
+    head = open(path, "rb").read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    assert head[12:16] == b"IHDR"
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def test_render_cutout_and_light_curve(lantern, data_dir, tmp_path):
+    f = os.path.join(data_dir, "ztf", "alerts", "native", "kowalski", "data_ztf_alerts_20200202",
+                     "1127561443215015014.avro")
+    out = tmp_path / "sci.png"
+    row = json.loads(run(lantern, "render", "--in", f, "--cutout", "difference", "--stretch",
+                         "asinh", "--scale", "3", "--png", str(out)).stdout)
+    assert row["object_id"] == "ZTF20aadyyvk" and row["cutout"] == "difference"
+    assert (row["width"], row["height"]) == (63, 63)
+    assert row["vmin"] < row["vmax"]
+    assert png_size(out) == (63 * 3, 63 * 3)
+    assert row["bytes"] == os.path.getsize(out)
+
+    lc = tmp_path / "lc.png"
+    row = json.loads(run(lantern, "render", "--in", f, "--lightcurve", "--width", "640",
+                         "--height", "360", "--png", str(lc)).stdout)
+    assert row["lightcurve"] == "magnitude"
+    assert row["points"] == 62 and row["limits"] == 5  # candidate + 61 prv detections, 5 limits
+    assert png_size(lc) == (640, 360)
+
+    # Rubin: plain FITS cutouts chosen by alert id; light curve in flux.
+    rubin = os.path.join(data_dir, "lsst", "alerts", "fink_client", "part-2-918301.avro")
+    row = json.loads(run(lantern, "render", "--in", rubin, "--alert-id", "170094456523456557",
+                         "--png", str(out)).stdout)
+    assert row["survey"] == "lsst" and (row["width"], row["height"]) == (30, 30)
+    assert png_size(out) == (120, 120)
+    row = json.loads(run(lantern, "render", "--in", rubin, "--alert-id", "170094456523456557",
+                         "--lightcurve", "--png", str(lc)).stdout)
+    assert row["lightcurve"] == "flux_njy" and png_size(lc) == (800, 500)
+
+    # Errors: an unknown alert id, and a ZTF 1.5 packet whose cutouts are JPEG.
+    p = run(lantern, "render", "--in", rubin, "--alert-id", "1", "--png", str(out), check=False)
+    assert p.returncode == 1 and "no alert with id 1" in p.stderr
+    jpeg_dir = os.path.join(data_dir, "ztf", "alerts", "native", "ampel-ztf", "tar.tst")
+    jpeg = os.path.join(jpeg_dir, sorted(os.listdir(jpeg_dir))[0])
+    p = run(lantern, "render", "--in", jpeg, "--png", str(out), check=False)
+    assert p.returncode == 1 and "not FITS" in p.stderr

@@ -72,6 +72,7 @@ struct Cutout {
   CutoutFormat format = CutoutFormat::kUnknown;
   std::string_view bytes;
   std::string file_name;  // ZTF cutout.fileName where given
+  std::string ref;        // where the cutout stage stored it (empty until extracted)
 };
 
 struct Alert {

@@ -12,14 +12,24 @@ void AddSimulate(CLI::App& app);
 void AddFeatures(CLI::App& app);
 void AddXmatch(CLI::App& app);
 void AddHtm(CLI::App& app);
+void AddMoc(CLI::App& app);
+void AddCatalog(CLI::App& app);
+void AddRender(CLI::App& app);
+void AddRun(CLI::App& app);
+void AddStoreCommands(CLI::App& app);
 
 inline void RegisterCommands(CLI::App& app) {
+  AddRun(app);
+  AddStoreCommands(app);
   AddInspect(app);
   AddBench(app);
   AddSimulate(app);
   AddFeatures(app);
   AddXmatch(app);
   AddHtm(app);
+  AddMoc(app);
+  AddCatalog(app);
+  AddRender(app);
 }
 
 void SetExitCode(int code);

@@ -1,16 +1,18 @@
 // `lantern xmatch --catalog FILE.csv[.gz] --in QUERIES.csv --out MATCHES.csv --radius ARCSEC
-// [--nearest|--all] [--index zones2d|zones1d]`: crossmatches query positions (id,ra,dec and an
-// optional per-row radius column) against a catalog and writes query_id,catalog_id,sep_arcsec.
+// [--nearest|--all] [--index zones2d|zones1d|htm|healpix]`: crossmatches query positions
+// (id,ra,dec and an optional per-row radius column) against a catalog and writes
+// query_id,catalog_id,sep_arcsec. Every index gives the same output (sky/sky_index.h).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
 #include <fstream>
+#include <memory>
 
 #include "cli/commands.h"
 #include "sky/catalog_csv.h"
-#include "sky/zones.h"
+#include "sky/sky_index.h"
 
 namespace lantern::cli {
 namespace {
@@ -57,12 +59,12 @@ Status RunXmatch(const XmatchOptions& opt) {
   fmt::print(stderr, "\rxmatch: loaded {} sources from {} in {:.2f} s\n", cat.catalog.size(),
              opt.catalog, Seconds(start));
 
-  sky::ZoneIndexOptions ix_opt;
-  ix_opt.layout = opt.index == "zones1d" ? sky::ZoneLayout::kZones1d : sky::ZoneLayout::kZones2d;
+  ASSIGN_OR_RETURN(const sky::IndexKind kind, sky::ParseIndexKind(opt.index));
   auto t = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(const sky::ZoneIndex index, sky::ZoneIndex::Build(cat.catalog, ix_opt));
-  fmt::print(stderr, "xmatch: {} index, zone height {:.4f} deg, {} MB, built in {:.2f} s\n",
-             opt.index, index.zone_height_deg(), index.MemoryBytes() >> 20, Seconds(t));
+  ASSIGN_OR_RETURN(const std::unique_ptr<sky::SkyIndex> index,
+                   sky::BuildIndex(cat.catalog, kind));
+  fmt::print(stderr, "xmatch: {} index, {}, {} MB, built in {:.2f} s\n", index->name(),
+             index->Describe(), index->MemoryBytes() >> 20, Seconds(t));
 
   // Queries: id,ra,dec and, if present, a per-row radius in arcsec.
   ASSIGN_OR_RETURN(const auto header, sky::ReadCsvHeader(opt.in));
@@ -92,7 +94,8 @@ Status RunXmatch(const XmatchOptions& opt) {
   }
 
   t = std::chrono::steady_clock::now();
-  auto matches = opt.nearest ? index.NearestWithin(points, radii) : index.AllWithin(points, radii);
+  auto matches =
+      opt.nearest ? index->NearestWithin(points, radii) : index->AllWithin(points, radii);
   if (!matches.ok()) return matches.status().WithContext(opt.in);
   const double match_s = Seconds(t);
 
@@ -135,8 +138,9 @@ void AddXmatch(CLI::App& app) {
   auto* nearest = cmd->add_flag("--nearest", opt->nearest, "Only the nearest match per query");
   auto* all = cmd->add_flag("--all", opt->all, "Every match within the radius (default)");
   nearest->excludes(all);
-  cmd->add_option("--index", opt->index, "Index: zones2d (default) or zones1d")
-      ->check(CLI::IsMember({"zones2d", "zones1d"}));
+  cmd->add_option("--index", opt->index,
+                  "Index: zones2d (default), zones1d, htm or healpix (same results)")
+      ->check(CLI::IsMember({"zones2d", "zones1d", "htm", "healpix"}));
   cmd->add_option("--in", opt->in, "Queries CSV: id,ra,dec[,radius]")->required();
   cmd->add_option("--out", opt->out, "Output CSV: query_id,catalog_id,sep_arcsec")->required();
   cmd->callback([opt] {

@@ -39,28 +39,39 @@ Status PacketDecoder::DecodeContainer(const std::shared_ptr<const std::string>& 
   for (;;) {
     ASSIGN_OR_RETURN(const bool more, reader.Next(&block));
     if (!more) return Status::Ok();
-    std::string_view rest = block.data;
-    // For the null codec the block views the file, so offsets are file offsets.
-    const bool in_file = block.storage == bytes;
-    for (int64_t i = 0; i < block.count; ++i, ++index) {
-      const size_t datum_offset =
-          in_file ? static_cast<size_t>(rest.data() - bytes->data()) : block.data_file_offset;
-      size_t used = 0;
-      auto datum = decoder_.Decode(*schema, block.storage, rest, &used, in_file ? datum_offset : 0);
-      if (!datum.ok()) {
-        return datum.status().WithContext(
-            in_file ? fmt::format("record {}", index)
-                    : fmt::format("record {} (in the block at byte {}, offset within the "
-                                  "decompressed block)", index, block.file_offset));
-      }
-      rest.remove_prefix(used);
-      on_record(DecodedRecord{std::move(datum).value(), Framing::kContainer, index,
-                              block.file_offset, -1});
-    }
-    if (!rest.empty())
-      return InvalidArgument(fmt::format("byte {}: {} bytes left over after the block's {} records",
-                                         block.data_file_offset, rest.size(), block.count));
+    RETURN_IF_ERROR(DecodeBlock(*schema, block, bytes, index, on_record));
+    index += static_cast<uint32_t>(block.count);
   }
+}
+
+Status PacketDecoder::DecodeBlock(const std::shared_ptr<const Schema>& schema,
+                                  const ContainerBlock& block,
+                                  const std::shared_ptr<const std::string>& file,
+                                  uint32_t first_index,
+                                  const std::function<void(DecodedRecord&&)>& on_record) {
+  std::string_view rest = block.data;
+  // For the null codec the block views the file, so offsets are file offsets.
+  const bool in_file = block.storage == file;
+  uint32_t index = first_index;
+  for (int64_t i = 0; i < block.count; ++i, ++index) {
+    const size_t datum_offset =
+        in_file ? static_cast<size_t>(rest.data() - file->data()) : block.data_file_offset;
+    size_t used = 0;
+    auto datum = decoder_.Decode(schema, block.storage, rest, &used, in_file ? datum_offset : 0);
+    if (!datum.ok()) {
+      return datum.status().WithContext(
+          in_file ? fmt::format("record {}", index)
+                  : fmt::format("record {} (in the block at byte {}, offset within the "
+                                "decompressed block)", index, block.file_offset));
+    }
+    rest.remove_prefix(used);
+    on_record(DecodedRecord{std::move(datum).value(), Framing::kContainer, index,
+                            block.file_offset, -1});
+  }
+  if (!rest.empty())
+    return InvalidArgument(fmt::format("byte {}: {} bytes left over after the block's {} records",
+                                       block.data_file_offset, rest.size(), block.count));
+  return Status::Ok();
 }
 
 Status PacketDecoder::DecodeConfluent(const std::shared_ptr<const std::string>& bytes,

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "codec/container.h"
 #include "codec/decoder.h"
 #include "codec/schema_source.h"
 #include "core/status.h"
@@ -36,6 +37,12 @@ class PacketDecoder {
   // byte offset and what was wrong.
   Status DecodeAll(const std::shared_ptr<const std::string>& bytes,
                    const std::function<void(DecodedRecord&&)>& on_record);
+
+  // The records of one container block (as ContainerReader::Next returns it) of `file`,
+  // numbered from `first_index`; what a parallel reader hands each worker.
+  Status DecodeBlock(const std::shared_ptr<const Schema>& schema, const ContainerBlock& block,
+                     const std::shared_ptr<const std::string>& file, uint32_t first_index,
+                     const std::function<void(DecodedRecord&&)>& on_record);
 
   // A single datum with a known writer schema (no framing).
   Result<DecodedRecord> DecodeBare(std::shared_ptr<const Schema> schema,

@@ -1,6 +1,7 @@
 #include "codec/schema.h"
 
 #include <algorithm>
+#include <unordered_set>
 #include <nlohmann/json.hpp>
 
 namespace lantern::codec {
@@ -304,6 +305,74 @@ std::string Schema::Attribute(std::string_view name) const {
 const Node* Schema::FindNamed(std::string_view full_name) const {
   auto it = named_.find(std::string(full_name));
   return it == named_.end() ? nullptr : it->second;
+}
+
+namespace {
+
+void AppendNodeJson(const Node& node, std::unordered_set<const Node*>* defined, std::string* out) {
+  const bool named =
+      node.type == Type::kRecord || node.type == Type::kEnum || node.type == Type::kFixed;
+  if (named && !defined->insert(&node).second) {
+    *out += Json(node.full_name).dump();
+    return;
+  }
+  switch (node.type) {
+    case Type::kRecord:
+      *out += R"({"type":"record","name":)" + Json(node.full_name).dump() + R"(,"fields":[)";
+      for (size_t i = 0; i < node.fields.size(); ++i) {
+        if (i) *out += ',';
+        *out += R"({"name":)" + Json(node.fields[i].name).dump() + R"(,"type":)";
+        AppendNodeJson(*node.fields[i].node, defined, out);
+        *out += '}';
+      }
+      *out += "]}";
+      return;
+    case Type::kEnum:
+      *out += R"({"type":"enum","name":)" + Json(node.full_name).dump() +
+              R"(,"symbols":)" + Json(node.symbols).dump() + '}';
+      return;
+    case Type::kFixed:
+      *out += R"({"type":"fixed","name":)" + Json(node.full_name).dump() +
+              R"(,"size":)" + std::to_string(node.fixed_size) + '}';
+      return;
+    case Type::kArray:
+    case Type::kMap:
+      *out += node.type == Type::kArray ? R"({"type":"array","items":)"
+                                        : R"({"type":"map","values":)";
+      AppendNodeJson(*node.items, defined, out);
+      *out += '}';
+      return;
+    case Type::kUnion:
+      *out += '[';
+      for (size_t i = 0; i < node.branches.size(); ++i) {
+        if (i) *out += ',';
+        AppendNodeJson(*node.branches[i], defined, out);
+      }
+      *out += ']';
+      return;
+    default:
+      *out += '"';
+      *out += TypeName(node.type);
+      *out += '"';
+  }
+}
+
+}  // namespace
+
+std::string NodeToJson(const Node& node) {
+  std::unordered_set<const Node*> defined;
+  std::string out;
+  AppendNodeJson(node, &defined, &out);
+  return out;
+}
+
+uint64_t Fingerprint64(std::string_view text) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
 }
 
 }  // namespace lantern::codec

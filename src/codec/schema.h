@@ -61,6 +61,14 @@ struct Node {
   int FieldIndex(std::string_view name) const;
 };
 
+// A standalone schema document for `node` (named types defined at first use, referenced by
+// full name after that; no defaults, docs or logical types: only what decoding needs). Lets a
+// part of a packet, such as one detection record, be stored with its own schema.
+std::string NodeToJson(const Node& node);
+
+// 64-bit FNV-1a of `text`: a stable content key for schema documents.
+uint64_t Fingerprint64(std::string_view text);
+
 class Schema {
  public:
   // Parses a schema. `dependencies` are other schema documents (as in a schema folder where

@@ -1,7 +1,9 @@
 #include "sky/htm.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
+#include <numbers>
 
 namespace lantern::sky {
 namespace {
@@ -85,7 +87,93 @@ int FirstContaining(const UnitVector& p, int n, Candidate candidate, Triangle* c
   return best;
 }
 
+// Radius padding (radians) in HtmCoverCap, before the level-dependent part: far above rounding
+// in its tests, far below any radius that matters.
+constexpr double kCoverPadRad = 1e-10;
+
+// A cap padded by kCoverPadRad.
+struct Cap {
+  UnitVector center;
+  double chord_sq = 0.0;  // of the padded radius
+  double sin_r_sq = 0.0;  // sin² of the padded radius
+};
+
+void AppendRange(uint64_t begin, uint64_t end, std::vector<HtmRange>* out) {
+  if (!out->empty() && out->back().end == begin) {
+    out->back().end = end;
+  } else {
+    out->push_back({begin, end});
+  }
+}
+
+// The side of the great circle with normal n (any length) on which the whole cap lies: +1 when
+// the centre is farther than r on the side n points to, -1 on the other side, 0 when the circle
+// passes within r. With d = n · centre = |n| sin(angle), "farther" is d² > sin² r · |n|².
+int CapSide(const UnitVector& n, const Cap& cap) {
+  const double d = Dot(n, cap.center);
+  if (d * d <= cap.sin_r_sq * Dot(n, n)) return 0;
+  return d > 0.0 ? 1 : -1;
+}
+
+// Depth-first in id order, so ranges come out ascending. `t` is known to meet the cap as far as
+// its edges' great circles tell: the cap lies wholly outside none of them. A child whose new
+// (inner) edge has the cap wholly outside is dropped — its outer edges lie on the parent's
+// circles, already passed. This keeps a few trixels near corners that an exact test would drop,
+// which only widens the cover. A trixel with all three corners inside the cap lies inside it
+// (caps under a hemisphere are convex) and is taken whole.
+void CoverNode(const Triangle& t, uint64_t id, int l, int depth, int level, const Cap& cap,
+               std::vector<HtmRange>* out) {
+  bool whole = l == depth;
+  if (!whole) {
+    whole = true;
+    for (const UnitVector& v : t) whole = whole && ChordSq(v, cap.center) <= cap.chord_sq;
+  }
+  if (whole) {
+    const int shift = 2 * (level - l);
+    AppendRange(id << shift, (id + 1) << shift, out);
+    return;
+  }
+  // Children as in Child(): w0, w1, w2 the midpoints opposite v0, v1, v2. Inner edge k has
+  // normal m[k] pointing into child 3 and away from corner child k.
+  const UnitVector w0 = Midpoint(t[1], t[2]);
+  const UnitVector w1 = Midpoint(t[0], t[2]);
+  const UnitVector w2 = Midpoint(t[0], t[1]);
+  const int side[3] = {CapSide(Cross(w1, w2), cap), CapSide(Cross(w2, w0), cap),
+                       CapSide(Cross(w0, w1), cap)};
+  const uint64_t base = id << 2;
+  if (side[0] <= 0) CoverNode({t[0], w2, w1}, base, l + 1, depth, level, cap, out);
+  if (side[1] <= 0) CoverNode({t[1], w0, w2}, base | 1, l + 1, depth, level, cap, out);
+  if (side[2] <= 0) CoverNode({t[2], w1, w0}, base | 2, l + 1, depth, level, cap, out);
+  if (side[0] >= 0 && side[1] >= 0 && side[2] >= 0) {
+    CoverNode({w0, w1, w2}, base | 3, l + 1, depth, level, cap, out);
+  }
+}
+
 }  // namespace
+
+void HtmCoverCap(const UnitVector& center, double radius_rad, int level,
+                 std::vector<HtmRange>* out) {
+  if (level < 0 || level > kHtmMaxLevel || !(radius_rad >= 0.0)) return;
+  // HtmId accepts a point up to 1e-15 outside an edge in triple-product units, i.e. up to about
+  // 1e-15 / |edge| ≈ 6.4e-16 · 2^level radians: the pad grows with the level to cover that.
+  const double pad = kCoverPadRad + 1e-14 * std::ldexp(1.0, level);
+  const double r = std::min(radius_rad + pad, 0.5 * std::numbers::pi);
+  Cap cap;
+  cap.center = center;
+  cap.chord_sq = ChordSqFromRadians(r);
+  cap.sin_r_sq = std::sin(r) * std::sin(r);
+  // Trixel edges at level l are about (pi/2) / 2^l: refining much below the radius only adds
+  // cover work, so stop 3 levels under the level whose trixels match the radius.
+  const int scale_level = static_cast<int>(std::floor(std::log2(0.5 * std::numbers::pi / r)));
+  const int depth = std::clamp(scale_level + 3, 0, level);
+  for (int root = 0; root < 8; ++root) {
+    const Triangle t = RootTriangle(root);
+    if (CapSide(Cross(t[0], t[1]), cap) >= 0 && CapSide(Cross(t[1], t[2]), cap) >= 0 &&
+        CapSide(Cross(t[2], t[0]), cap) >= 0) {
+      CoverNode(t, 8 + root, 0, depth, level, cap, out);
+    }
+  }
+}
 
 uint64_t HtmId(const UnitVector& v, int level) {
   if (level < 0 || level > kHtmMaxLevel) return 0;

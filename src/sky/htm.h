@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "sky/geometry.h"
 
@@ -31,5 +32,20 @@ int HtmLevel(uint64_t id);
 // The corners (v0, v1, v2) of trixel `id`, counter-clockwise seen from outside the sphere, or
 // nullopt when `id` is not a valid id of level <= kHtmMaxLevel.
 std::optional<std::array<UnitVector, 3>> HtmTrixelCorners(uint64_t id);
+
+// Level-`level` ids [begin, end).
+struct HtmRange {
+  uint64_t begin = 0;
+  uint64_t end = 0;
+};
+
+// Appends to `out`, ascending and merged, id ranges at `level` (0..kHtmMaxLevel) that hold every
+// point whose HtmId lies within `radius_rad` (< pi/2) of `center` (a unit vector), boundary
+// points included. Trixels are tested against the cap recursively (corner in cap, centre in
+// trixel, or an edge arc within the radius; a trixel with all corners inside is taken whole)
+// down to `level`, or to about 3 levels below the radius's own scale, whichever is coarser, so
+// large caps stay cheap; the ranges may therefore hold points outside the cap, never miss one.
+void HtmCoverCap(const UnitVector& center, double radius_rad, int level,
+                 std::vector<HtmRange>* out);
 
 }  // namespace lantern::sky

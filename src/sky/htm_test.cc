@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <random>
+#include <vector>
 
 namespace lantern::sky {
 namespace {
@@ -148,6 +151,77 @@ TEST(HtmTest, RejectsBadInput) {
   EXPECT_EQ(HtmLevel(16), -1);  // 5 bits: no root in the top 4
   EXPECT_FALSE(HtmTrixelCorners(3).has_value());
   EXPECT_TRUE(HtmTrixelCorners(8).has_value());
+}
+
+// The point at angle d (radians) from unit vector c, toward position angle pa.
+UnitVector AtDistance(const UnitVector& c, double d, double pa) {
+  // Two unit vectors orthogonal to c.
+  UnitVector e1 = std::fabs(c.z) < 0.9 ? UnitVector{-c.y, c.x, 0.0} : UnitVector{0.0, -c.z, c.y};
+  const double n1 = std::sqrt(e1.x * e1.x + e1.y * e1.y + e1.z * e1.z);
+  e1 = {e1.x / n1, e1.y / n1, e1.z / n1};
+  const UnitVector e2{c.y * e1.z - c.z * e1.y, c.z * e1.x - c.x * e1.z, c.x * e1.y - c.y * e1.x};
+  const double a = std::cos(pa) * std::sin(d), b = std::sin(pa) * std::sin(d);
+  return {c.x * std::cos(d) + a * e1.x + b * e2.x, c.y * std::cos(d) + a * e1.y + b * e2.y,
+          c.z * std::cos(d) + a * e1.z + b * e2.z};
+}
+
+bool Covered(const std::vector<HtmRange>& ranges, uint64_t id) {
+  for (const HtmRange& r : ranges) {
+    if (id >= r.begin && id < r.end) return true;
+  }
+  return false;
+}
+
+TEST(HtmTest, CoverCapHoldsEveryPointInsideAndFewOutside) {
+  std::mt19937_64 rng(17);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  // Centres on poles, octahedron vertices and edges (RA 0/90/180/270, the equator) and random.
+  std::vector<UnitVector> centers = {{0, 0, 1}, {0, 0, -1}, {1, 0, 0}, {0, 1, 0}, {-1, 0, 0},
+                                     FromRaDec(45.0, 0.0), FromRaDec(0.0, 30.0),
+                                     FromRaDec(359.9999, -0.0001)};
+  for (int i = 0; i < 40; ++i) centers.push_back(FromRaDec(360 * u(rng), 180 * u(rng) - 90));
+  const double kArcsec = kArcsecToRad;
+  for (const double r : {0.1 * kArcsec, 2 * kArcsec, 60 * kArcsec, 3600 * kArcsec,
+                         36000 * kArcsec}) {
+    for (const int level : {0, 3, 7, 12, 20}) {
+      for (const UnitVector& c : centers) {
+        std::vector<HtmRange> ranges;
+        HtmCoverCap(c, r, level, &ranges);
+        ASSERT_FALSE(ranges.empty());
+        for (size_t i = 0; i < ranges.size(); ++i) {
+          ASSERT_LT(ranges[i].begin, ranges[i].end);
+          ASSERT_GE(ranges[i].begin, uint64_t{8} << (2 * level));
+          ASSERT_LE(ranges[i].end, uint64_t{16} << (2 * level));
+          if (i > 0) {
+            ASSERT_LT(ranges[i - 1].end, ranges[i].begin);  // ascending, merged
+          }
+        }
+        // Inside (the centre, the rim, in between): always covered.
+        for (int k = 0; k < 50; ++k) {
+          const double d = k == 0 ? 0.0 : k < 10 ? r : r * std::sqrt(u(rng));
+          const UnitVector p = AtDistance(c, d, 2 * std::numbers::pi * u(rng));
+          ASSERT_TRUE(Covered(ranges, HtmId(p, level)))
+              << "level " << level << " r " << r << " d " << d;
+        }
+        // Beyond 2.5 r plus three trixel edges at the depth refined to: never covered. (The
+        // cover keeps trixels whose edge circles all pass within r of the centre, which near a
+        // 60° corner reaches out to 2 r.)
+        const int scale = static_cast<int>(std::floor(std::log2(0.5 * std::numbers::pi / r)));
+        const int depth = std::clamp(scale + 3, 0, level);
+        const double edge = 0.5 * std::numbers::pi / std::ldexp(1.0, depth);
+        const double far = 2.5 * r + 3.0 * edge;
+        if (far > 2.5) continue;
+        for (int k = 0; k < 20; ++k) {
+          const UnitVector p = AtDistance(c, far * (1.0 + u(rng)), 2 * std::numbers::pi * u(rng));
+          ASSERT_FALSE(Covered(ranges, HtmId(p, level))) << "level " << level << " r " << r;
+        }
+      }
+    }
+  }
+  std::vector<HtmRange> none;
+  HtmCoverCap({1, 0, 0}, 1e-3, kHtmMaxLevel + 1, &none);
+  HtmCoverCap({1, 0, 0}, -1.0, 5, &none);
+  EXPECT_TRUE(none.empty());
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "sky/zones.h"
+#include "sky/radix_sort.h"
 
 #include <algorithm>
 #include <cmath>
@@ -45,25 +46,6 @@ double HalfWidthInBand(double dec_q, double r, double a, double b) {
   return 2.0 * std::asin(std::sqrt(std::max(hav, 0.0))) * kRadToDeg + kPadDeg;
 }
 
-// Stable LSD radix sort of 64-bit words by bits [32, 32 + key_bits), 11 bits per pass. Input
-// already in order costs one check; passes in which every word has the same digit are skipped.
-void RadixSortByHighBits(std::vector<uint64_t>* words, int key_bits) {
-  if (std::is_sorted(words->begin(), words->end())) return;
-  std::vector<uint64_t> tmp(words->size());
-  for (int shift = 32; shift < 32 + key_bits; shift += 11) {
-    uint32_t count[2048] = {};
-    for (const uint64_t w : *words) ++count[(w >> shift) & 2047];
-    if (std::find(count, count + 2048, words->size()) != count + 2048) continue;
-    uint32_t sum = 0;
-    for (uint32_t& c : count) {
-      const uint32_t k = c;
-      c = sum;
-      sum += k;
-    }
-    for (const uint64_t w : *words) tmp[count[(w >> shift) & 2047]++] = w;
-    words->swap(tmp);
-  }
-}
 
 }  // namespace
 
@@ -118,57 +100,177 @@ Result<ZoneIndex> ZoneIndex::Build(const Catalog& catalog, const ZoneIndexOption
     if (ra[a] != ra[b]) return ra[a] < ra[b];
     return a < b;
   });
-  ix.x_.resize(n);
-  ix.y_.resize(n);
-  ix.z_.resize(n);
-  ix.ra_.resize(n);
-  ix.row_ = order;
+  struct Owned {
+    std::vector<double> x, y, z, ra;
+    std::vector<uint32_t> row, zone_start, cells_in_zone, cell_start;
+  };
+  auto own = std::make_shared<Owned>();
+  own->x.resize(n);
+  own->y.resize(n);
+  own->z.resize(n);
+  own->ra.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const uint32_t r = order[i];
-    ix.x_[i] = catalog.x()[r];
-    ix.y_[i] = catalog.y()[r];
-    ix.z_[i] = catalog.z()[r];
-    ix.ra_[i] = ra[r];
+    own->x[i] = catalog.x()[r];
+    own->y[i] = catalog.y()[r];
+    own->z[i] = catalog.z()[r];
+    own->ra[i] = ra[r];
   }
-  ix.zone_start_.assign(ix.nz_ + 1, 0);
-  for (size_t i = 0; i < n; ++i) ++ix.zone_start_[zone[i] + 1];
-  for (int z = 0; z < ix.nz_; ++z) ix.zone_start_[z + 1] += ix.zone_start_[z];
+  own->row = std::move(order);
+  std::vector<uint32_t>& zone_start = own->zone_start;
+  zone_start.assign(ix.nz_ + 1, 0);
+  for (size_t i = 0; i < n; ++i) ++zone_start[zone[i] + 1];
+  for (int z = 0; z < ix.nz_; ++z) zone_start[z + 1] += zone_start[z];
 
   if (ix.layout_ == ZoneLayout::kZones2d) {
-    ix.cell_base_.resize(ix.nz_);
-    ix.cells_in_zone_.resize(ix.nz_);
-    ix.cell_scale_.resize(ix.nz_);
-    size_t total = 0;
+    own->cells_in_zone.resize(ix.nz_);
     for (int z = 0; z < ix.nz_; ++z) {
       // Cells about h wide (as an arc) on the zone's edge nearer the equator.
       const double a = z * ix.h_ - 90.0;
       const double b = a + ix.h_;
       const double min_abs = (a <= 0.0 && b >= 0.0) ? 0.0 : std::min(std::fabs(a), std::fabs(b));
       // More cells than about twice the zone's sources would only add empty directory entries.
-      const double in_zone = ix.zone_start_[z + 1] - ix.zone_start_[z];
+      const double in_zone = zone_start[z + 1] - zone_start[z];
       const double nc = std::min(std::floor(360.0 * std::cos(min_abs * kDegToRad) / ix.h_),
                                  2.0 * in_zone + 1.0);
-      const uint32_t cells = static_cast<uint32_t>(std::clamp(nc, 1.0, double{kMaxCellsPerZone}));
-      ix.cell_base_[z] = static_cast<uint32_t>(total);
-      ix.cells_in_zone_[z] = cells;
-      ix.cell_scale_[z] = cells / 360.0;
-      total += cells + 1;
+      own->cells_in_zone[z] =
+          static_cast<uint32_t>(std::clamp(nc, 1.0, double{kMaxCellsPerZone}));
     }
-    ix.num_cells_ = total - ix.nz_;
-    ix.cell_start_.resize(total);
+    ix.cells_in_zone_ = own->cells_in_zone;
+    ix.IndexCells();
+    own->cell_start.resize(ix.num_cells_ + ix.nz_);
     for (int z = 0; z < ix.nz_; ++z) {
       const uint32_t base = ix.cell_base_[z];
       const uint32_t cells = ix.cells_in_zone_[z];
-      uint32_t i = ix.zone_start_[z];
+      uint32_t i = zone_start[z];
       for (uint32_t c = 0; c <= cells; ++c) {
         // First sorted row of zone z whose cell is >= c.
-        while (i < ix.zone_start_[z + 1] && ix.CellOf(z, ix.ra_[i]) < c) ++i;
-        ix.cell_start_[base + c] = i;
+        while (i < zone_start[z + 1] && ix.CellOf(z, own->ra[i]) < c) ++i;
+        own->cell_start[base + c] = i;
       }
-      ix.cell_start_[base + cells] = ix.zone_start_[z + 1];
+      own->cell_start[base + cells] = zone_start[z + 1];
     }
   }
+  ix.n_ = n;
+  ix.x_ = own->x;
+  ix.y_ = own->y;
+  ix.z_ = own->z;
+  ix.ra_ = own->ra;
+  ix.row_ = own->row;
+  ix.zone_start_ = own->zone_start;
+  ix.cells_in_zone_ = own->cells_in_zone;
+  ix.cell_start_ = own->cell_start;
+  ix.storage_ = std::move(own);
   return ix;
+}
+
+void ZoneIndex::IndexCells() {
+  cell_base_.resize(nz_);
+  cell_scale_.resize(nz_);
+  size_t total = 0;
+  for (int z = 0; z < nz_; ++z) {
+    cell_base_[z] = static_cast<uint32_t>(total);
+    cell_scale_[z] = cells_in_zone_[z] / 360.0;
+    total += cells_in_zone_[z] + 1;
+  }
+  num_cells_ = total - nz_;
+}
+
+Result<ZoneIndex> ZoneIndex::FromArrays(ZoneLayout layout, const ZoneArrays& a,
+                                        std::shared_ptr<const void> keep_alive) {
+  const size_t n = a.x.size();
+  if (n >= kNoRow) {
+    return InvalidArgument(fmt::format("zone index: {} rows; at most {} supported", n, kNoRow - 1));
+  }
+  if (a.y.size() != n || a.z.size() != n || a.ra.size() != n ||
+      (!a.row.empty() && a.row.size() != n)) {
+    return InvalidArgument(fmt::format(
+        "zone index: array sizes differ (x {}, y {}, z {}, ra {}, row {})", n, a.y.size(),
+        a.z.size(), a.ra.size(), a.row.size()));
+  }
+  const size_t nz = a.zone_start.empty() ? 0 : a.zone_start.size() - 1;
+  if (nz < 1 || nz > static_cast<size_t>(std::ceil(180.0 / kMinZoneHeightDeg))) {
+    return InvalidArgument(fmt::format("zone index: {} zone offsets", a.zone_start.size()));
+  }
+  // Offsets must start at 0, never decrease and end at n: then every scan stays in bounds.
+  auto check_run = [n](std::span<const uint32_t> s, uint32_t first, uint32_t last,
+                       const char* what, size_t at) -> Status {
+    if (s.front() != first || s.back() != last) {
+      return InvalidArgument(fmt::format("zone index: {} offsets at {} do not span [{}, {}]", what,
+                                         at, first, last));
+    }
+    for (size_t i = 1; i < s.size(); ++i) {
+      if (s[i] < s[i - 1] || s[i] > n) {
+        return InvalidArgument(
+            fmt::format("zone index: {} offset {} ({}) is out of order", what, at + i, s[i]));
+      }
+    }
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(check_run(a.zone_start, 0, static_cast<uint32_t>(n), "zone", 0));
+  if (!a.row.empty()) {
+    for (size_t i = 0; i < n; ++i) {
+      if (a.row[i] >= n) {
+        return InvalidArgument(fmt::format("zone index: row {} maps to {} of {}", i, a.row[i], n));
+      }
+    }
+  }
+  ZoneIndex ix;
+  ix.layout_ = layout;
+  ix.nz_ = static_cast<int>(nz);
+  ix.h_ = 180.0 / ix.nz_;
+  ix.inv_h_ = ix.nz_ / 180.0;
+  ix.n_ = n;
+  ix.x_ = a.x;
+  ix.y_ = a.y;
+  ix.z_ = a.z;
+  ix.ra_ = a.ra;
+  ix.row_ = a.row;
+  ix.zone_start_ = a.zone_start;
+  if (layout == ZoneLayout::kZones2d) {
+    if (a.cells_in_zone.size() != nz) {
+      return InvalidArgument(fmt::format("zone index: {} cell counts for {} zones",
+                                         a.cells_in_zone.size(), nz));
+    }
+    size_t total = 0;
+    for (const uint32_t c : a.cells_in_zone) {
+      if (c < 1 || c > kMaxCellsPerZone) {
+        return InvalidArgument(fmt::format("zone index: a zone has {} cells", c));
+      }
+      total += c + 1;
+    }
+    if (a.cell_start.size() != total) {
+      return InvalidArgument(fmt::format("zone index: {} cell offsets, expected {}",
+                                         a.cell_start.size(), total));
+    }
+    ix.cells_in_zone_ = a.cells_in_zone;
+    ix.cell_start_ = a.cell_start;
+    ix.IndexCells();
+    for (size_t z = 0; z < nz; ++z) {
+      RETURN_IF_ERROR(check_run(a.cell_start.subspan(ix.cell_base_[z], a.cells_in_zone[z] + 1),
+                                a.zone_start[z], a.zone_start[z + 1], "cell", ix.cell_base_[z]));
+    }
+  }
+  if (a.row.empty()) {
+    // Rows are stored in index order: an identity map, so the query loops need no branch.
+    struct Owned {
+      std::shared_ptr<const void> keep_alive;
+      std::vector<uint32_t> identity;
+    };
+    auto owned = std::make_shared<Owned>();
+    owned->keep_alive = std::move(keep_alive);
+    owned->identity.resize(n);
+    std::iota(owned->identity.begin(), owned->identity.end(), 0u);
+    ix.row_ = owned->identity;
+    ix.storage_ = std::move(owned);
+  } else {
+    ix.storage_ = std::move(keep_alive);
+  }
+  return ix;
+}
+
+ZoneArrays ZoneIndex::arrays() const {
+  return {x_, y_, z_, ra_, row_, zone_start_, cells_in_zone_, cell_start_};
 }
 
 size_t ZoneIndex::MemoryBytes() const {
@@ -219,7 +321,7 @@ void ZoneIndex::ScanRa(int z, double lo, double hi, const UnitVector& q, double 
 
 template <typename Visit>
 void ZoneIndex::ForEachWithin(const Query& query, Visit&& visit) const {
-  if (row_.empty()) return;
+  if (n_ == 0) return;
   const UnitVector& q = query.v;
   const double ra = query.ra;
   const double dec = query.dec;
@@ -334,7 +436,7 @@ Result<std::vector<Match>> ZoneIndex::RunAll(std::span<const SkyPoint> queries,
   size_t k = 0;
   ForEachQuerySorted(queries, radii, sorted, [&](uint32_t qi, const Query& q) {
     ForEachWithin(q, [&](uint32_t i, double c2) {
-      found.push_back({qi, row_[i], RadiansFromChordSq(c2) * kRadToArcsec});
+      found.push_back({qi, RowOf(i), RadiansFromChordSq(c2) * kRadToArcsec});
     });
     group[++k] = static_cast<uint32_t>(found.size());
   });
@@ -365,7 +467,7 @@ Result<std::vector<Match>> ZoneIndex::RunNearest(std::span<const SkyPoint> queri
     uint32_t row_q = kNoRow;
     double c2_q = std::numeric_limits<double>::infinity();
     ForEachWithin(q, [&](uint32_t i, double c2) {
-      const uint32_t row = row_[i];
+      const uint32_t row = RowOf(i);
       if (c2 < c2_q || (c2 == c2_q && row < row_q)) {
         c2_q = c2;
         row_q = row;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -50,12 +51,33 @@ struct Match {
   bool operator==(const Match&) const = default;
 };
 
+// The arrays a ZoneIndex consists of, as views: what a built catalog file stores (lcat.h) and
+// what ZoneIndex::FromArrays takes back. Sources are sorted by (zone, ra); num_zones =
+// zone_start.size() - 1 and the zone height is 180° / num_zones.
+struct ZoneArrays {
+  std::span<const double> x, y, z, ra;   // sorted sources
+  std::span<const uint32_t> row;         // sorted position -> catalog row; empty: the identity
+  std::span<const uint32_t> zone_start;  // num_zones + 1 offsets into the sorted arrays
+  // 2-D directory: zone z has cells_in_zone[z] cells, whose cells_in_zone[z] + 1 offsets lie
+  // back to back, zone after zone, in cell_start. Empty for the 1-D layout.
+  std::span<const uint32_t> cells_in_zone;
+  std::span<const uint32_t> cell_start;
+};
+
 class ZoneIndex {
  public:
   ZoneIndex() = default;
   // Copies positions out of `catalog` (which need not outlive the index). Fails if it holds more
   // than 2^32 - 1 rows or the options are out of range.
   static Result<ZoneIndex> Build(const Catalog& catalog, const ZoneIndexOptions& options = {});
+  // Wraps arrays held elsewhere (e.g. a memory-mapped file) without copying them; `keep_alive`
+  // owns their memory. Checks every size and offset (O(zones + cells), no pass over the
+  // sources), so arrays from a damaged file cannot make a query read out of bounds; the 2-D
+  // layout needs the directory arrays.
+  static Result<ZoneIndex> FromArrays(ZoneLayout layout, const ZoneArrays& arrays,
+                                      std::shared_ptr<const void> keep_alive);
+  // Views of this index's arrays (valid while the index lives).
+  ZoneArrays arrays() const;
 
   // Every catalog row within the radius of each query, ordered by query index, then separation,
   // then row. Pairs are "within r" when chord² <= ChordSqFromRadians(r) on the unit vectors.
@@ -74,7 +96,7 @@ class ZoneIndex {
   // Everything within the radius of one position, nearest first (query index 0).
   Result<std::vector<Match>> Cone(SkyPoint center, double radius_arcsec) const;
 
-  size_t size() const { return row_.size(); }
+  size_t size() const { return n_; }
   ZoneLayout layout() const { return layout_; }
   double zone_height_deg() const { return h_; }
   int num_zones() const { return nz_; }
@@ -86,6 +108,9 @@ class ZoneIndex {
   struct Query;
 
   int ZoneOf(double dec_deg) const;
+  uint32_t RowOf(uint32_t sorted) const { return row_[sorted]; }
+  // Derives cell_base_ and cell_scale_ from cells_in_zone_.
+  void IndexCells();
   uint32_t CellOf(int zone, double ra_deg) const;
   // Calls visit(sorted_index, chord_sq) for every source within the query's radius.
   template <typename Visit>
@@ -111,17 +136,22 @@ class ZoneIndex {
   double h_ = 1.0;
   double inv_h_ = 1.0;
   int nz_ = 0;
+  size_t n_ = 0;
   size_t num_cells_ = 0;
-  std::vector<uint32_t> zone_start_;  // nz_ + 1 offsets into the sorted arrays
+  // Owns the memory the spans below view: vectors made by Build, or a mapped file. Shared, so
+  // copies of an index share it.
+  std::shared_ptr<const void> storage_;
+  std::span<const uint32_t> zone_start_;  // nz_ + 1 offsets into the sorted arrays
   // 2-D directory: zone z has cells_in_zone_[z] cells whose nc + 1 offsets start at
   // cell_start_[cell_base_[z]].
   std::vector<uint32_t> cell_base_;
-  std::vector<uint32_t> cells_in_zone_;
+  std::span<const uint32_t> cells_in_zone_;
   std::vector<double> cell_scale_;  // cells per degree of RA, per zone
-  std::vector<uint32_t> cell_start_;
-  // Sources sorted by (zone, ra).
-  std::vector<double> x_, y_, z_, ra_;
-  std::vector<uint32_t> row_;
+  std::span<const uint32_t> cell_start_;
+  // Sources sorted by (zone, ra); row_ maps them back to catalog rows (FromArrays makes an
+  // identity map when given none).
+  std::span<const double> x_, y_, z_, ra_;
+  std::span<const uint32_t> row_;
 };
 
 }  // namespace lantern::sky

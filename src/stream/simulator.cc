@@ -59,7 +59,8 @@ struct Simulator::Object {
 };
 
 Simulator::Simulator(SimulatorOptions options)
-    : opt_(std::move(options)), rng_(opt_.seed), now_(opt_.start_mjd) {
+    : opt_(std::move(options)), rng_(opt_.seed), stamp_rng_(opt_.seed ^ 0x9e3779b97f4a7c15ULL),
+      now_(opt_.start_mjd) {
   auto schema = codec::Schema::Parse(survey::LanternAlertSchema());
   // Invariant: the compiled-in schema always parses (covered by tests).
   if (!schema.ok()) {
@@ -242,9 +243,9 @@ Result<std::string> Simulator::NextDatum(std::string* sim_class) {
       const double counts_per_njy = ztf ? 0.05 : 0.005;
       const double noise = sigma * counts_per_njy / 3;
       std::vector<float> tmpl = Stamp(opt_.cutout_size, o.ref_flux * counts_per_njy,
-                                      o.host_flux * counts_per_njy, noise, rng_);
+                                      o.host_flux * counts_per_njy, noise, stamp_rng_);
       std::vector<float> sci = Stamp(opt_.cutout_size, (o.ref_flux + observed) * counts_per_njy,
-                                     o.host_flux * counts_per_njy, noise, rng_);
+                                     o.host_flux * counts_per_njy, noise, stamp_rng_);
       std::vector<float> diff(sci.size());
       for (size_t i = 0; i < sci.size(); ++i) diff[i] = sci[i] - tmpl[i];
       const std::vector<std::string> cards = {

@@ -52,6 +52,9 @@ class Simulator {
 
   SimulatorOptions opt_;
   std::mt19937_64 rng_;
+  // Pixel noise has its own generator, so the stream of objects and epochs is the same with
+  // and without cutouts (the demo sky is planned from a stream without them).
+  std::mt19937_64 stamp_rng_;
   std::shared_ptr<const codec::Schema> schema_;
   std::vector<std::unique_ptr<Object>> objects_;
   double now_;

@@ -24,12 +24,24 @@ class AlertDecoder {
   Status Decode(const std::shared_ptr<const std::string>& bytes,
                 const std::function<void(alert::Alert&&, const codec::DecodedRecord&)>& on_alert);
 
+  // One block of a container file (see codec::PacketDecoder::DecodeBlock).
+  Status DecodeBlock(const std::shared_ptr<const codec::Schema>& schema,
+                     const codec::ContainerBlock& block,
+                     const std::shared_ptr<const std::string>& file, uint32_t first_index,
+                     const std::function<void(alert::Alert&&, const codec::DecodedRecord&)>& on_alert);
+
   // A bare datum (no framing) written with `schema`.
   Status DecodeBare(const std::shared_ptr<const codec::Schema>& schema,
                     const std::shared_ptr<const std::string>& bytes,
                     const std::function<void(alert::Alert&&, const codec::DecodedRecord&)>& on_alert);
 
  private:
+  // A record callback that maps each record and hands it on; the first mapping error is kept
+  // in *mapping_error and later records are skipped.
+  std::function<void(codec::DecodedRecord&&)> MapEach(
+      Status* mapping_error,
+      const std::function<void(alert::Alert&&, const codec::DecodedRecord&)>& on_alert);
+
   codec::PacketDecoder packets_;
   SurveyMapper mapper_;
 };

@@ -1,0 +1,243 @@
+// `lantern run`: the main job. Reads alerts from a source (the simulator by default, alert
+// files with --source files:PATH), runs them through Level 1 (pipeline::Level1) on N worker
+// threads into the store under --data-dir, and prints a live progress line and a summary at
+// the end or at Ctrl-C. With no arguments: the embedded default of DESIGN.md — a simulated
+// ZTF-like stream at a modest rate into ./lantern-data, with a generated demo catalogue and
+// watchlist. Restarting continues where the last run stopped.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "pipeline/annotators.h"
+#include "pipeline/level1.h"
+#include "pipeline/runner.h"
+#include "pipeline/source.h"
+#include "store/cutouts.h"
+#include "store/store.h"
+
+namespace lantern::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop.store(true); }
+
+struct RunOptions {
+  std::string source = "sim";
+  std::string data_dir = "lantern-data";
+  int threads = 2;
+  std::vector<std::string> catalogs;
+  std::vector<std::string> watchlists;
+  bool follow = false;
+  size_t batch = 256;
+  int max_wait_ms = 250;
+  std::string history = "select";
+  std::string cutouts = "rocksdb";
+  std::string survey = "ztf";
+  double rate = 100;
+  uint64_t count = 0;
+  uint64_t seed = 1;
+  std::string schema_dir;
+  int metrics_port = -1;
+  double progress = 2.0;
+  bool sync = false;
+  bool no_alerts_table = false;
+};
+
+// --catalog NAME:PATH (NAME a built-in spec) or PATH (spec guessed from the file name).
+Result<sky::ContextCatalog> LoadCatalogArg(const std::string& arg) {
+  std::string name, path = arg;
+  if (const size_t colon = arg.find(':'); colon != std::string::npos && colon > 1) {
+    name = arg.substr(0, colon);
+    path = arg.substr(colon + 1);
+  } else {
+    const std::string file = std::filesystem::path(arg).filename().string();
+    for (const char* known : {"tycho2", "stellarium_dso", "openngc"}) {
+      if (file.find(known) != std::string::npos) name = known;
+    }
+    if (name.empty()) {
+      return InvalidArgument("--catalog " + arg +
+                             ": say which layout it has as NAME:PATH (tycho2, stellarium_dso, "
+                             "openngc)");
+    }
+  }
+  ASSIGN_OR_RETURN(sky::ContextCsvSpec spec, sky::BuiltinContextSpec(name));
+  return sky::LoadContextCatalogCsv(path, spec);
+}
+
+int RunMain(const RunOptions& opt) {
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  auto fail = [](const Status& st) {
+    std::fprintf(stderr, "lantern run: %s\n", st.ToString().c_str());
+    return 1;
+  };
+  auto history = pipeline::ParseHistoryStrategy(opt.history);
+  if (!history.ok()) return fail(history.status());
+  auto cutout_mode = store::ParseCutoutMode(opt.cutouts);
+  if (!cutout_mode.ok()) return fail(cutout_mode.status());
+  alert::Survey survey = alert::Survey::kZtf;
+  if (opt.survey == "lsst") {
+    survey = alert::Survey::kLsst;
+  } else if (opt.survey != "ztf") {
+    return fail(InvalidArgument("--survey must be ztf or lsst"));
+  }
+
+  store::StoreOptions store_options;
+  store_options.sync = opt.sync;
+  auto db = store::Store::Open(opt.data_dir, store_options);
+  if (!db.ok()) return fail(db.status());
+  store::CutoutStore cutouts(db->get(), *cutout_mode,
+                             (std::filesystem::path(opt.data_dir) / "cutouts").string());
+  codec::SchemaCache schema_cache;
+  std::unique_ptr<codec::SchemaResolver> resolver;
+  if (!opt.schema_dir.empty()) {
+    resolver = codec::MakeSchemaResolver(opt.schema_dir);
+  }
+  pipeline::Metrics metrics;
+  pipeline::Level1Options l1_options;
+  l1_options.history = *history;
+  l1_options.store_alerts = !opt.no_alerts_table;
+  pipeline::Level1 level1(db->get(), &cutouts, &schema_cache, resolver.get(), &metrics,
+                          l1_options);
+
+  // Source.
+  std::unique_ptr<pipeline::Source> source;
+  stream::SimulatorOptions sim;
+  sim.survey = survey;
+  sim.seed = opt.seed;
+  const bool simulated = opt.source == "sim";
+  if (simulated) {
+    pipeline::SimulatorSourceOptions so;
+    so.simulator = sim;
+    so.count = opt.count;
+    so.rate = opt.rate;
+    so.skip = level1.DoneCount(fmt::format("sim:{}:{}", opt.survey, opt.seed));
+    if (so.skip) std::fprintf(stderr, "lantern run: continuing after %llu stored alerts\n",
+                              static_cast<unsigned long long>(so.skip));
+    source = pipeline::MakeSimulatorSource(so);
+  } else if (opt.source.rfind("files:", 0) == 0) {
+    pipeline::FileSourceOptions fo;
+    fo.paths = {opt.source.substr(6)};
+    fo.follow = opt.follow;
+    fo.is_done = [&level1](const std::string& origin, uint64_t position) {
+      return level1.IsDone(origin, position);
+    };
+    auto s = pipeline::MakeFileSource(std::move(fo), &schema_cache);
+    if (!s.ok()) return fail(s.status());
+    source = std::move(s).value();
+  } else {
+    return fail(InvalidArgument("--source must be sim or files:PATH (got \"" + opt.source + "\")"));
+  }
+
+  // Catalogues and watchlists (the demo sky for the simulated default).
+  std::vector<sky::ContextCatalog> catalogs;
+  std::vector<std::vector<sky::WatchTarget>> watch_targets;
+  std::vector<std::string> watch_names;
+  if (simulated && opt.catalogs.empty() && opt.watchlists.empty()) {
+    auto demo = pipeline::MakeDemoSky(sim, 20000, 200000);
+    if (!demo.ok()) return fail(demo.status());
+    catalogs = std::move(demo->catalogs);
+    watch_targets.push_back(std::move(demo->watchlist));
+    watch_names.push_back("demo");
+    std::fprintf(stderr, "lantern run: demo sky: %zu galaxies, %zu stars, %zu quasars, "
+                 "watchlist of %zu targets\n", catalogs[0].catalog.size(),
+                 catalogs[1].catalog.size(), catalogs[2].catalog.size(),
+                 watch_targets[0].size());
+  }
+  for (const std::string& c : opt.catalogs) {
+    auto loaded = LoadCatalogArg(c);
+    if (!loaded.ok()) return fail(loaded.status());
+    std::fprintf(stderr, "lantern run: catalogue %s: %zu sources\n", loaded->name.c_str(),
+                 loaded->catalog.size());
+    catalogs.push_back(std::move(loaded).value());
+  }
+  for (const std::string& w : opt.watchlists) {
+    auto targets = sky::LoadWatchTargetsCsv(w);
+    if (!targets.ok()) return fail(targets.status());
+    watch_targets.push_back(std::move(targets).value());
+    watch_names.push_back(std::filesystem::path(w).stem().string());
+  }
+  std::unique_ptr<pipeline::SkyContextAnnotator> context;
+  if (!catalogs.empty()) {
+    auto classifier = sky::ContextClassifier::Build(std::move(catalogs));
+    if (!classifier.ok()) return fail(classifier.status());
+    context = std::make_unique<pipeline::SkyContextAnnotator>(std::move(classifier).value());
+    level1.set_context(context.get());
+  }
+  std::vector<std::unique_ptr<pipeline::SkyWatchlistMatcher>> watchers;
+  for (size_t i = 0; i < watch_targets.size(); ++i) {
+    auto wl = sky::Watchlist::Build(static_cast<int64_t>(i + 1), watch_names[i],
+                                    std::move(watch_targets[i]));
+    if (!wl.ok()) return fail(wl.status());
+    watchers.push_back(std::make_unique<pipeline::SkyWatchlistMatcher>(std::move(wl).value()));
+    level1.add_watchlists(watchers.back().get());
+  }
+
+  std::unique_ptr<pipeline::MetricsServer> metrics_server;
+  if (opt.metrics_port >= 0) {
+    auto server = pipeline::ServeMetrics(&metrics, "127.0.0.1", opt.metrics_port);
+    if (!server.ok()) return fail(server.status());
+    metrics_server = std::move(server).value();
+    std::fprintf(stderr, "lantern run: metrics on http://127.0.0.1:%d/metrics\n",
+                 metrics_server->port());
+  }
+
+  pipeline::RunnerOptions ro;
+  ro.threads = opt.threads;
+  ro.batch_size = opt.batch;
+  ro.max_wait = std::chrono::milliseconds(opt.max_wait_ms);
+  ro.progress_seconds = opt.progress;
+  ro.stop = &g_stop;
+  std::fprintf(stderr, "lantern run: %s → %s (%d threads, history %s, cutouts %s)\n",
+               opt.source.c_str(), opt.data_dir.c_str(), ro.threads, opt.history.c_str(),
+               opt.cutouts.c_str());
+  auto summary = pipeline::Run(source.get(), &level1, ro);
+  if (!summary.ok()) return fail(summary.status());
+  const std::string text = pipeline::FormatSummary(*summary, metrics);
+  std::fputs(text.c_str(), stderr);
+  return 0;
+}
+
+}  // namespace
+
+void AddRun(CLI::App& app) {
+  auto opt = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "run", "Run the Level 1 pipeline (default: a simulated stream into ./lantern-data)");
+  cmd->add_option("--source", opt->source, "sim (default) or files:PATH (file or directory)");
+  cmd->add_option("--data-dir", opt->data_dir, "Store directory (default ./lantern-data)");
+  cmd->add_option("--threads", opt->threads, "Worker threads (default 2)");
+  cmd->add_option("--catalog", opt->catalogs,
+                  "Context catalogue, NAME:PATH with NAME one of tycho2, stellarium_dso, "
+                  "openngc (repeatable)");
+  cmd->add_option("--watchlist", opt->watchlists,
+                  "Watchlist CSV with name,ra,dec[,radius] (repeatable)");
+  cmd->add_flag("--follow", opt->follow, "Keep watching --source files: for new files");
+  cmd->add_option("--batch", opt->batch, "Messages per batch (default 256)");
+  cmd->add_option("--max-wait-ms", opt->max_wait_ms,
+                  "Longest wait for a batch to fill, ms (default 250)");
+  cmd->add_option("--history", opt->history,
+                  "History strategy: select (write only new rows, default) or upsert (write "
+                  "every row)");
+  cmd->add_option("--cutouts", opt->cutouts, "Cutout store: rocksdb (default), files, count, none");
+  cmd->add_option("--survey", opt->survey, "Simulated survey: ztf (default) or lsst");
+  cmd->add_option("--rate", opt->rate, "Simulated alerts per second (default 100; 0 = max)");
+  cmd->add_option("--count", opt->count, "Simulated alerts in all (default: until Ctrl-C)");
+  cmd->add_option("--seed", opt->seed, "Simulator seed (default 1)");
+  cmd->add_option("--schema-dir", opt->schema_dir,
+                  "Schemas for Confluent-framed packets: a folder or a registry URL");
+  cmd->add_option("--metrics-port", opt->metrics_port,
+                  "Serve Prometheus metrics on 127.0.0.1:PORT (0 = any free port)");
+  cmd->add_option("--progress", opt->progress, "Seconds between progress lines (0 = none)");
+  cmd->add_flag("--sync", opt->sync, "fsync the store's log after every batch");
+  cmd->add_flag("--no-alerts-table", opt->no_alerts_table,
+                "Do not keep packets in the alerts (event) table");
+  cmd->callback([opt] { SetExitCode(RunMain(*opt)); });
+}
+
+}  // namespace lantern::cli

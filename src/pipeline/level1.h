@@ -1,0 +1,134 @@
+// Level1: the work of one batch, run to completion by one worker — decode → cutouts →
+// associate (objects, detections, forced photometry, non-detections, alerts) → features →
+// crossmatch/context → watchlists → sinks — ending in one atomic store write that also marks
+// the batch's source units done. Shared state (store, cutout store, annotators, sinks) is
+// const or thread-safe; each worker owns a Level1::Worker with its decoder and row encoder.
+// Alerts of one object are serialised across workers by striped locks held from reading the
+// object to writing it, so concurrent workers never lose an update.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "alert/alert.h"
+#include "codec/schema_source.h"
+#include "pipeline/metrics.h"
+#include "pipeline/source.h"
+#include "sky/zones.h"
+#include "store/cutouts.h"
+#include "store/object_record.h"
+#include "store/rows.h"
+#include "store/store.h"
+#include "survey/alert_decoder.h"
+
+namespace lantern::pipeline {
+
+enum class HistoryStrategy {
+  kBlindUpsert,  // write every row the packet carries; the store overwrites identical rows
+  kSelectNew,    // look the row keys up first, write only the rows not stored yet
+};
+Result<HistoryStrategy> ParseHistoryStrategy(std::string_view name);  // "upsert" | "select"
+
+// Crossmatch against catalogues: one context per position, as a JSON object (empty string when
+// nothing is associated). Implementations are immutable and thread-safe.
+class ContextAnnotator {
+ public:
+  virtual ~ContextAnnotator() = default;
+  virtual void Annotate(std::span<const sky::SkyPoint> positions,
+                        std::vector<std::string>* context_json) const = 0;
+};
+
+struct WatchlistHit {
+  uint32_t alert = 0;  // index in the batch's alerts
+  uint32_t watchlist_id = 0;
+  std::string target;  // the target's name
+  double sep_arcsec = 0;
+};
+class WatchlistMatcher {
+ public:
+  virtual ~WatchlistMatcher() = default;
+  virtual void Match(std::span<const sky::SkyPoint> positions,
+                     std::vector<WatchlistHit>* hits) const = 0;
+};
+
+// What a batch produced, for sinks after the store (Kafka in, filters): valid during Write.
+struct ProcessedAlert {
+  const alert::Alert* alert = nullptr;
+  const store::ObjectRecord* object = nullptr;  // the object after this alert
+  features::Features features;                  // computed for this alert
+  bool new_object = false;
+};
+struct ProcessedBatch {
+  std::span<const Message> messages;
+  std::vector<ProcessedAlert> alerts;
+  std::vector<WatchlistHit> watchlist_hits;
+};
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual Status Write(const ProcessedBatch& batch) = 0;
+  virtual Status Flush() = 0;
+};
+
+struct Level1Options {
+  HistoryStrategy history = HistoryStrategy::kSelectNew;
+  bool store_alerts = true;  // the alerts (event) table
+};
+
+class Level1 {
+ public:
+  Level1(store::Store* store, store::CutoutStore* cutouts, codec::SchemaCache* schemas,
+         codec::SchemaResolver* resolver, Metrics* metrics, Level1Options options);
+
+  void set_context(const ContextAnnotator* context) { context_ = context; }
+  void add_watchlists(const WatchlistMatcher* watchlists) { watchlists_.push_back(watchlists); }
+  void add_sink(Sink* sink) { sinks_.push_back(sink); }
+
+  class Worker {
+   public:
+    explicit Worker(Level1* level1);
+    // Processes one batch. An error here is a store or sink failure (the batch is not marked
+    // done); bad packets are dead letters, not errors.
+    Status Process(std::span<const Message> batch);
+
+   private:
+    Level1* l1_;
+    survey::AlertDecoder decoder_;
+    store::RowEncoder rows_;
+  };
+
+  // Whether a source unit was stored by an earlier run.
+  bool IsDone(const std::string& origin, uint64_t position) const;
+  // Highest stored position + 1 for an origin whose units are numbered 0, 1, 2 … (simulator).
+  uint64_t DoneCount(const std::string& origin) const;
+  // Stores a unit that could not be read (unreadable file) as a dead letter, marked done.
+  Status DeadLetter(const Message& message, const std::string& reason);
+
+  Metrics* metrics() const { return metrics_; }
+  store::Store* store() const { return store_; }
+
+ private:
+  friend class Worker;
+  static constexpr size_t kStripes = 4096;
+  std::mutex& Stripe(std::string_view object_key);
+
+  store::Store* store_;
+  store::CutoutStore* cutouts_;
+  codec::SchemaCache* schemas_;
+  codec::SchemaResolver* resolver_;
+  Metrics* metrics_;
+  Level1Options options_;
+  const ContextAnnotator* context_ = nullptr;
+  std::vector<const WatchlistMatcher*> watchlists_;
+  std::vector<Sink*> sinks_;
+  std::array<std::mutex, kStripes> stripes_;
+};
+
+// Meta key marking a source unit done.
+std::string DoneKey(const std::string& origin, uint64_t position);
+
+}  // namespace lantern::pipeline

@@ -1,0 +1,51 @@
+// Runner: the pipeline's threads. The calling thread reads batches from the Source (up to
+// batch_size messages, waiting at most max_wait for a batch to fill so latency stays bounded
+// at low rates) into a bounded queue — when every worker is busy and the queue is full the
+// reader blocks, which is the back-pressure on the source — and N worker threads each take a
+// batch and run it to completion through Level1. A progress line reports the rate, objects,
+// matches, lag and queue depth; Run returns when the source is exhausted or `stop` turns true
+// (batches already read are finished, so nothing read is half-stored).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/status.h"
+#include "pipeline/level1.h"
+#include "pipeline/source.h"
+
+namespace lantern::pipeline {
+
+struct RunnerOptions {
+  int threads = 1;
+  size_t batch_size = 256;                       // messages per batch
+  std::chrono::milliseconds max_wait{250};       // longest wait for a batch to fill
+  size_t queue_batches = 0;                      // 0: 2 × threads
+  double progress_seconds = 2.0;                 // 0: no progress line
+  const std::atomic<bool>* stop = nullptr;       // set from a signal handler to stop
+};
+
+struct RunSummary {
+  uint64_t alerts = 0;
+  uint64_t messages = 0;
+  uint64_t deadletters = 0;
+  uint64_t new_objects = 0;
+  uint64_t new_detections = 0;
+  uint64_t context_matches = 0;
+  uint64_t watchlist_hits = 0;
+  uint64_t bytes_written = 0;
+  double seconds = 0;
+  bool stopped = false;  // ended by `stop`, not by the end of the source
+};
+
+Result<RunSummary> Run(Source* source, Level1* level1, const RunnerOptions& options);
+
+// "12,345"
+std::string Thousands(uint64_t n);
+// The summary as the text printed at exit.
+std::string FormatSummary(const RunSummary& summary, const Metrics& metrics);
+
+}  // namespace lantern::pipeline

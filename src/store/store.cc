@@ -1,0 +1,227 @@
+#include "store/store.h"
+
+#include <filesystem>
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+namespace lantern::store {
+namespace {
+
+constexpr std::string_view kTableNames[kNumTables] = {
+    "objects", "detections", "forced", "nondetections", "cutouts", "positions", "alerts",
+    "deadletters", "watchlist_hits", "meta",
+};
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  return IoError(std::string(what) + ": " + s.ToString());
+}
+
+}  // namespace
+
+std::string_view TableName(Table table) { return kTableNames[static_cast<int>(table)]; }
+
+struct Store::Impl {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // by Table; [kNumTables] = default
+  std::shared_ptr<rocksdb::Cache> cache;
+  bool sync = false;
+
+  rocksdb::ColumnFamilyHandle* cf(Table t) const { return handles[static_cast<int>(t)]; }
+
+  ~Impl() {
+    if (!db) return;
+    for (rocksdb::ColumnFamilyHandle* h : handles) {
+      if (h) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    }
+    db->Close().PermitUncheckedError();
+  }
+};
+
+struct WriteSet::Impl {
+  rocksdb::WriteBatch batch;
+  const std::vector<rocksdb::ColumnFamilyHandle*>* handles = nullptr;
+  rocksdb::ColumnFamilyHandle* cf(Table t) const { return (*handles)[static_cast<int>(t)]; }
+};
+
+WriteSet::WriteSet(const Store& store) : impl_(std::make_unique<Impl>()) {
+  impl_->handles = &store.impl_->handles;
+}
+WriteSet::~WriteSet() = default;
+WriteSet::WriteSet(WriteSet&&) noexcept = default;
+WriteSet& WriteSet::operator=(WriteSet&&) noexcept = default;
+
+void WriteSet::Put(Table table, std::string_view key, std::string_view value) {
+  impl_->batch.Put(impl_->cf(table), ToSlice(key), ToSlice(value)).PermitUncheckedError();
+  ++count_;
+  bytes_ += key.size() + value.size();
+}
+
+void WriteSet::Delete(Table table, std::string_view key) {
+  impl_->batch.Delete(impl_->cf(table), ToSlice(key)).PermitUncheckedError();
+  ++count_;
+  bytes_ += key.size();
+}
+
+void WriteSet::Clear() {
+  impl_->batch.Clear();
+  count_ = 0;
+  bytes_ = 0;
+}
+
+Store::Store(std::string dir) : dir_(std::move(dir)), impl_(std::make_unique<Impl>()) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOptions& options) {
+  std::unique_ptr<Store> store(new Store(dir));
+  Impl& impl = *store->impl_;
+  impl.sync = options.sync;
+  impl.cache = rocksdb::NewLRUCache(options.block_cache_mb << 20);
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = !options.read_only;
+  db_options.create_missing_column_families = !options.read_only;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = impl.cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_size = 16 << 10;
+  rocksdb::ColumnFamilyOptions base;
+  base.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  base.compression = rocksdb::kLZ4Compression;
+  base.write_buffer_size = 64 << 20;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (int t = 0; t < kNumTables; ++t) {
+    rocksdb::ColumnFamilyOptions cf = base;
+    const Table table_id = static_cast<Table>(t);
+    if (table_id == Table::kCutouts) {
+      cf.compression = rocksdb::kNoCompression;  // cutouts are already gzip/deflate
+      if (options.blob_cutouts) {
+        cf.enable_blob_files = true;
+        cf.min_blob_size = 1024;
+        cf.blob_file_size = 256 << 20;
+      }
+    }
+    families.emplace_back(std::string(kTableNames[t]), cf);
+  }
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, base);
+
+  std::error_code ec;
+  if (!options.read_only) std::filesystem::create_directories(dir, ec);
+  if (ec) return IoError("cannot create store directory " + dir + ": " + ec.message());
+
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &impl.handles, &raw)
+          : rocksdb::DB::Open(db_options, dir, families, &impl.handles, &raw);
+  if (!s.ok()) return IoError("cannot open store " + dir + ": " + s.ToString());
+  impl.db.reset(raw);
+  return store;
+}
+
+Status Store::Write(WriteSet* writes) {
+  rocksdb::WriteOptions wo;
+  wo.sync = impl_->sync;
+  return FromRocks(impl_->db->Write(wo, &writes->impl_->batch), "store write");
+}
+
+Result<std::optional<std::string>> Store::Get(Table table, std::string_view key) const {
+  std::string value;
+  rocksdb::Status s =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(table), ToSlice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "store get");
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Store::MultiGet(Table table, std::span<const std::string> keys,
+                       std::vector<std::optional<std::string>>* values) const {
+  values->assign(keys.size(), std::nullopt);
+  if (keys.empty()) return Status::Ok();
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const std::string& k : keys) slices.emplace_back(k);
+  std::vector<rocksdb::PinnableSlice> found(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  impl_->db->MultiGet(rocksdb::ReadOptions(), impl_->cf(table), keys.size(), slices.data(),
+                      found.data(), statuses.data());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].ok()) {
+      (*values)[i] = found[i].ToString();
+    } else if (!statuses[i].IsNotFound()) {
+      return FromRocks(statuses[i], "store multiget");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Store::Exists(Table table, std::span<const std::string> keys,
+                     std::vector<bool>* found) const {
+  std::vector<std::optional<std::string>> values;
+  RETURN_IF_ERROR(MultiGet(table, keys, &values));
+  found->resize(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) (*found)[i] = values[i].has_value();
+  return Status::Ok();
+}
+
+Status Store::Scan(Table table, std::string_view from, std::string_view to,
+                   const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice upper = ToSlice(to);
+  if (!to.empty()) ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf(table)));
+  for (it->Seek(ToSlice(from)); it->Valid(); it->Next()) {
+    if (!fn(ToView(it->key()), ToView(it->value()))) break;
+  }
+  return FromRocks(it->status(), "store scan");
+}
+
+Status Store::ScanPrefix(Table table, std::string_view prefix,
+                         const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf(table)));
+  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+    const std::string_view key = ToView(it->key());
+    if (key.substr(0, prefix.size()) != prefix) break;
+    if (!fn(key, ToView(it->value()))) break;
+  }
+  return FromRocks(it->status(), "store scan");
+}
+
+Result<uint64_t> Store::Count(Table table) const {
+  uint64_t n = 0;
+  RETURN_IF_ERROR(Scan(table, {}, {}, [&](std::string_view, std::string_view) {
+    ++n;
+    return true;
+  }));
+  return n;
+}
+
+uint64_t Store::DiskBytes(Table table) const {
+  uint64_t sst = 0, blob = 0, mem = 0;
+  impl_->db->GetIntProperty(impl_->cf(table), rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
+  impl_->db->GetIntProperty(impl_->cf(table), rocksdb::DB::Properties::kTotalBlobFileSize, &blob);
+  impl_->db->GetIntProperty(impl_->cf(table), rocksdb::DB::Properties::kCurSizeAllMemTables, &mem);
+  return sst + blob + mem;
+}
+
+Status Store::Flush() {
+  rocksdb::FlushOptions fo;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(impl_->handles.begin(),
+                                                impl_->handles.begin() + kNumTables);
+  return FromRocks(impl_->db->Flush(fo, cfs), "store flush");
+}
+
+}  // namespace lantern::store
