@@ -168,3 +168,21 @@ def test_render_cutout_and_light_curve(lantern, data_dir, tmp_path):
     jpeg = os.path.join(jpeg_dir, sorted(os.listdir(jpeg_dir))[0])
     p = run(lantern, "render", "--in", jpeg, "--png", str(out), check=False)
     assert p.returncode == 1 and "not FITS" in p.stderr
+
+
+def test_xmatch_lcat_equals_csv(lantern, data_dir, tmp_path):
+    catalog = os.path.join(data_dir, "catalogs", "tycho2_astrometry_index4109.csv.gz")
+    lcat = tmp_path / "tycho2.lcat"
+    run(lantern, "catalog", "build", "--csv", catalog, "--id-col", "id", "--ra-col", "ra",
+        "--dec-col", "dec", "--out", lcat)
+    queries = tmp_path / "q.csv"
+    queries.write_text("id,ra,dec\n1,225.9310760,-35.3587112\n2,10,10\n3,359.9999,0.0\n"
+                       "4,83.8,-5.4\n5,0.0,89.99\n")
+    outputs = []
+    for cat, index in ((catalog, "zones2d"), (lcat, "zones2d"), (lcat, "zones1d"), (lcat, "htm")):
+        out = tmp_path / f"m{len(outputs)}.csv"
+        run(lantern, "xmatch", "--catalog", cat, "--in", queries, "--out", out, "--radius", "600",
+            "--all", "--index", index)
+        outputs.append(out.read_text())
+    assert outputs[0].count("\n") > 3
+    assert all(o == outputs[0] for o in outputs)

@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <fmt/format.h>
 #include <fstream>
+#include <functional>
 #include <memory>
 
 #include "cli/commands.h"
 #include "sky/catalog_csv.h"
+#include "sky/lcat.h"
 #include "sky/sky_index.h"
 
 namespace lantern::cli {
@@ -47,24 +49,62 @@ std::string CsvField(const std::string& s) {
 
 Status RunXmatch(const XmatchOptions& opt) {
   const auto start = std::chrono::steady_clock::now();
-  sky::CsvCatalogOptions cat_opt;
-  cat_opt.id_col = opt.id_col;
-  cat_opt.ra_col = opt.ra_col;
-  cat_opt.dec_col = opt.dec_col;
-  cat_opt.progress = [&](const sky::CsvLoadProgress& p) {
-    fmt::print(stderr, "\rxmatch: loading {}: {} rows ({:.0f}%)", opt.catalog, p.rows,
-               100.0 * p.bytes_read / std::max<uint64_t>(p.total_bytes, 1));
-  };
-  ASSIGN_OR_RETURN(sky::CsvCatalog cat, sky::LoadCatalogCsv(opt.catalog, cat_opt));
-  fmt::print(stderr, "\rxmatch: loaded {} sources from {} in {:.2f} s\n", cat.catalog.size(),
-             opt.catalog, Seconds(start));
-
   ASSIGN_OR_RETURN(const sky::IndexKind kind, sky::ParseIndexKind(opt.index));
-  auto t = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(const std::unique_ptr<sky::SkyIndex> index,
-                   sky::BuildIndex(cat.catalog, kind));
-  fmt::print(stderr, "xmatch: {} index, {}, {} MB, built in {:.2f} s\n", index->name(),
-             index->Describe(), index->MemoryBytes() >> 20, Seconds(t));
+  // The catalog: a built .lcat (memory-mapped; its zone index is used in place) or a CSV.
+  std::function<Result<std::vector<sky::Match>>(std::span<const sky::SkyPoint>,
+                                                std::span<const double>)> match;
+  std::function<std::string(size_t)> catalog_id;
+  std::shared_ptr<sky::LoadedCatalog> lcat;
+  sky::CsvCatalog cat;
+  std::unique_ptr<sky::SkyIndex> index;
+  if (sky::IsLcatFile(opt.catalog) &&
+      (kind == sky::IndexKind::kZones2d || kind == sky::IndexKind::kZones1d)) {
+    sky::OpenCatalogOptions open;
+    open.layout = kind == sky::IndexKind::kZones2d ? sky::ZoneLayout::kZones2d
+                                                   : sky::ZoneLayout::kZones1d;
+    ASSIGN_OR_RETURN(sky::LoadedCatalog loaded, sky::OpenCatalog(opt.catalog, open));
+    lcat = std::make_shared<sky::LoadedCatalog>(std::move(loaded));
+    fmt::print(stderr, "xmatch: opened {} ({} sources, {:.1f} B/source hot) in {:.3f} s\n",
+               opt.catalog, lcat->size(),
+               static_cast<double>(lcat->hot_bytes()) / std::max<size_t>(lcat->size(), 1),
+               Seconds(start));
+    match = [lcat, nearest = opt.nearest](std::span<const sky::SkyPoint> p,
+                                          std::span<const double> r) {
+      return nearest ? lcat->index().NearestWithin(p, r) : lcat->index().AllWithin(p, r);
+    };
+    catalog_id = [lcat](size_t row) { return lcat->IdString(row); };
+  } else {
+    if (sky::IsLcatFile(opt.catalog)) {
+      // HTM and HEALPix indexes are built from the file's positions.
+      ASSIGN_OR_RETURN(sky::LoadedCatalog loaded, sky::OpenCatalog(opt.catalog, {}));
+      lcat = std::make_shared<sky::LoadedCatalog>(std::move(loaded));
+      ASSIGN_OR_RETURN(cat.catalog, sky::Catalog::FromPositions(
+                                        {lcat->ra().begin(), lcat->ra().end()},
+                                        {lcat->dec().begin(), lcat->dec().end()}));
+      catalog_id = [lcat](size_t row) { return lcat->IdString(row); };
+    } else {
+      sky::CsvCatalogOptions cat_opt;
+      cat_opt.id_col = opt.id_col;
+      cat_opt.ra_col = opt.ra_col;
+      cat_opt.dec_col = opt.dec_col;
+      cat_opt.progress = [&](const sky::CsvLoadProgress& p) {
+        fmt::print(stderr, "\rxmatch: loading {}: {} rows ({:.0f}%)", opt.catalog, p.rows,
+                   100.0 * p.bytes_read / std::max<uint64_t>(p.total_bytes, 1));
+      };
+      ASSIGN_OR_RETURN(cat, sky::LoadCatalogCsv(opt.catalog, cat_opt));
+      catalog_id = [&cat](size_t row) { return cat.catalog.IdString(row); };
+    }
+    fmt::print(stderr, "\rxmatch: loaded {} sources from {} in {:.2f} s\n", cat.catalog.size(),
+               opt.catalog, Seconds(start));
+    auto t = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(index, sky::BuildIndex(cat.catalog, kind));
+    fmt::print(stderr, "xmatch: {} index, {}, {} MB, built in {:.2f} s\n", index->name(),
+               index->Describe(), index->MemoryBytes() >> 20, Seconds(t));
+    match = [&index, nearest = opt.nearest](std::span<const sky::SkyPoint> p,
+                                            std::span<const double> r) {
+      return nearest ? index->NearestWithin(p, r) : index->AllWithin(p, r);
+    };
+  }
 
   // Queries: id,ra,dec and, if present, a per-row radius in arcsec.
   ASSIGN_OR_RETURN(const auto header, sky::ReadCsvHeader(opt.in));
@@ -93,9 +133,8 @@ Status RunXmatch(const XmatchOptions& opt) {
     radii.assign(n, opt.radius_arcsec);
   }
 
-  t = std::chrono::steady_clock::now();
-  auto matches =
-      opt.nearest ? index->NearestWithin(points, radii) : index->AllWithin(points, radii);
+  auto t = std::chrono::steady_clock::now();
+  auto matches = match(points, radii);
   if (!matches.ok()) return matches.status().WithContext(opt.in);
   const double match_s = Seconds(t);
 
@@ -105,7 +144,7 @@ Status RunXmatch(const XmatchOptions& opt) {
   for (const sky::Match& m : *matches) {
     buf += CsvField(queries.catalog.IdString(m.query));
     buf += ',';
-    buf += CsvField(cat.catalog.IdString(m.row));
+    buf += CsvField(catalog_id(m.row));
     buf += fmt::format(",{:.6f}\n", m.sep_arcsec);
     if (buf.size() > (1 << 20)) {
       out << buf;
@@ -127,7 +166,8 @@ Status RunXmatch(const XmatchOptions& opt) {
 void AddXmatch(CLI::App& app) {
   auto opt = std::make_shared<XmatchOptions>();
   CLI::App* cmd = app.add_subcommand("xmatch", "Crossmatch query positions against a catalog");
-  cmd->add_option("--catalog", opt->catalog, "Catalog CSV or CSV.gz with a header row")
+  cmd->add_option("--catalog", opt->catalog,
+                  "Catalog: CSV or CSV.gz with a header row, or a .lcat from `lantern catalog build`")
       ->required();
   cmd->add_option("--id-col", opt->id_col, "Catalog id column (default id)");
   cmd->add_option("--ra-col", opt->ra_col, "Catalog RA column, degrees (default ra)");

@@ -38,6 +38,7 @@ struct PendingRow {
   const alert::FieldRecord* raw;
   double mjd;
   const std::string* band;
+  bool stored_object;  // the object had rows before this batch (else nothing to look up)
 };
 
 std::string UnitKey(std::string_view prefix, const std::string& origin, uint64_t position) {
@@ -251,19 +252,19 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
       if (!inserted && select) return;
       rows.push_back({Table::kDetections,
                       store::DetectionKey(d.object_key, it->second, det.source_id), &det.raw,
-                      it->second, &det.band});
+                      it->second, &det.band, s.existed});
     };
     add_detection(a.detection);
     for (const alert::Detection& det : a.prv_detections) add_detection(det);
     for (const alert::ForcedPhot& f : a.forced) {
       if (!f.raw.valid()) continue;
       rows.push_back({Table::kForced, store::TimeBandKey(d.object_key, f.mjd, f.band), &f.raw,
-                      f.mjd, &f.band});
+                      f.mjd, &f.band, s.existed});
     }
     for (const alert::NonDetection& nd : a.nondetections) {
       if (!nd.raw.valid()) continue;
       rows.push_back({Table::kNonDetections, store::TimeBandKey(d.object_key, nd.mjd, nd.band),
-                      &nd.raw, nd.mjd, &nd.band});
+                      &nd.raw, nd.mjd, &nd.band, s.existed});
     }
     associate_s += Since(t);
 
@@ -313,7 +314,7 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
       std::vector<std::string> keys;
       std::vector<size_t> at;
       for (size_t i = 0; i < rows.size(); ++i) {
-        if (write[i] && rows[i].table == table) {
+        if (write[i] && rows[i].table == table && rows[i].stored_object) {
           keys.push_back(rows[i].key);
           at.push_back(i);
         }

@@ -91,6 +91,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   db_options.create_missing_column_families = !options.read_only;
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
+  // Workers write whole batches at once: let the log and the memtable writes of different
+  // batches overlap.
+  db_options.enable_pipelined_write = true;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = impl.cache;
@@ -99,7 +102,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   rocksdb::ColumnFamilyOptions base;
   base.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   base.compression = rocksdb::kLZ4Compression;
-  base.write_buffer_size = 64 << 20;
+  base.write_buffer_size = 128 << 20;
+  base.max_write_buffer_number = 4;  // absorb bursts while a flush runs, instead of stalling
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (int t = 0; t < kNumTables; ++t) {

@@ -1,0 +1,333 @@
+// Level 1 end to end from packets in memory: real ZTF alerts (../shared/data native files)
+// multiplied into new objects — every copy gets a new objectId, candid and sky position (its
+// whole history shifted with it) and keeps ZTF's framing (an Avro container per packet, as
+// ZTF's Kafka messages are) — through decode → cutouts → associate → features → crossmatch
+// against a generated catalogue → watchlist → the RocksDB store, with 1 or 2 worker threads.
+// Copies are made in chunks outside the timed region; the rate is alerts over the time spent
+// in pipeline::Run. Prints one JSON object. bench/level1_bench.py runs the set-ups of
+// docs/benchmarks.md (and the dd reference) side by side.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "codec/container.h"
+#include "codec/encoder.h"
+#include "codec/packet.h"
+#include "codec/varint.h"
+#include "core/file.h"
+#include "pipeline/annotators.h"
+#include "pipeline/runner.h"
+#include "sky/geometry.h"
+
+namespace lantern {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Base {
+  std::shared_ptr<const codec::Datum> datum;
+  std::string schema_text;
+  double ra = 0, dec = 0;
+};
+
+struct CopyPlan {
+  std::string object_id;
+  int64_t candid = 0;
+  double dra = 0, ddec = 0;
+};
+
+// Re-encodes `v` as written, except for the fields a copy changes.
+void Encode(const codec::Value& v, const CopyPlan& plan, std::string* out);
+
+void EncodeRecord(const codec::Value& v, const CopyPlan& plan, std::string* out) {
+  const codec::Node& node = v.node();
+  for (uint32_t i = 0; i < v.FieldCount(); ++i) {
+    const codec::Value f = v.FieldAt(i);
+    const std::string& name = node.fields[i].name;
+    if (f.in_union() && !f.is_null() &&
+        (name == "objectId" || name == "candid" || name == "ra" || name == "dec")) {
+      codec::WriteVarLong(out, f.branch());
+    }
+    if (name == "objectId" && f.type() == codec::Type::kString) {
+      codec::WriteVarLong(out, static_cast<int64_t>(plan.object_id.size()));
+      out->append(plan.object_id);
+    } else if (name == "candid" && f.type() == codec::Type::kLong &&
+               node.full_name.find("prv_candidate") == std::string::npos) {
+      codec::WriteVarLong(out, plan.candid);
+    } else if ((name == "ra" || name == "dec") && f.type() == codec::Type::kDouble) {
+      const double d = name == "ra" ? sky::WrapRaDeg(f.AsDouble() + plan.dra)
+                                    : std::clamp(f.AsDouble() + plan.ddec, -90.0, 90.0);
+      out->append(reinterpret_cast<const char*>(&d), 8);
+    } else if (f.type() == codec::Type::kRecord || f.type() == codec::Type::kArray) {
+      if (f.in_union()) codec::WriteVarLong(out, f.branch());
+      Encode(f, plan, out);
+    } else {
+      codec::EncodeValue(f, out);
+    }
+  }
+}
+
+void Encode(const codec::Value& v, const CopyPlan& plan, std::string* out) {
+  if (v.type() == codec::Type::kRecord) {
+    EncodeRecord(v, plan, out);
+  } else if (v.type() == codec::Type::kArray) {
+    const uint32_t n = v.Size();
+    if (n) {
+      codec::WriteVarLong(out, n);
+      for (uint32_t i = 0; i < n; ++i) {
+        const codec::Value item = v.At(i);
+        if (item.in_union()) codec::WriteVarLong(out, item.branch());
+        Encode(item, plan, out);
+      }
+    }
+    out->push_back(0);
+  } else {
+    codec::EncodeValue(v, out);
+  }
+}
+
+std::string ObjectName(uint64_t n) {  // "ZTF26" + 7 base-26 letters, like ZTF ids
+  std::string s = "ZTF26aaaaaaa";
+  for (int i = 11; i >= 5 && n; --i, n /= 26) s[i] = static_cast<char>('a' + n % 26);
+  return s;
+}
+
+uint64_t ProcWriteBytes() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  uint64_t value = 0;
+  while (io >> key >> value) {
+    if (key == "write_bytes:") return value;
+  }
+  return 0;
+}
+
+struct Options {
+  std::string data = LANTERN_SHARED_DATA_DEFAULT;
+  std::string dir = "/tmp/lantern-level1-bench";
+  uint64_t alerts = 20000;
+  size_t chunk = 4000;
+  int threads = 2;
+  std::string cutouts = "count";
+  std::string history = "select";
+  size_t catalog = 1000000;
+  size_t watchlist = 100000;
+  size_t batch = 256;
+  uint64_t seed = 1;
+  bool no_alerts_table = false;
+};
+
+int Main(const Options& opt) {
+  // Base packets: every native ZTF alert.
+  auto files = ExpandPaths({opt.data + "/ztf/alerts/native"}, {".avro"});
+  if (!files.ok()) {
+    std::fprintf(stderr, "%s\n", files.status().ToString().c_str());
+    return 1;
+  }
+  codec::SchemaCache cache;
+  codec::PacketDecoder decoder(&cache, nullptr);
+  std::vector<Base> bases;
+  for (const std::string& f : *files) {
+    auto bytes = ReadFile(f);
+    if (!bytes.ok()) continue;
+    auto shared = std::make_shared<const std::string>(std::move(bytes).value());
+    auto reader = codec::ContainerReader::Open(shared);
+    if (!reader.ok()) continue;
+    const std::string schema_text(reader->header().schema_json);
+    (void)decoder.DecodeAll(shared, [&](codec::DecodedRecord&& r) {
+      const codec::Value cand = r.datum->root().Field("candidate");
+      if (!cand.valid() || !r.datum->root().Field("objectId").valid()) return;
+      bases.push_back({r.datum, schema_text, cand.Field("ra").AsDouble(),
+                       cand.Field("dec").AsDouble()});
+    });
+  }
+  std::fprintf(stderr, "level1_bench: %zu base ZTF alerts\n", bases.size());
+
+  // Catalogue and watchlist.
+  std::mt19937_64 rng(opt.seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  auto random_point = [&] {
+    return sky::SkyPoint{360 * u(rng), std::asin(2 * u(rng) - 1) * sky::kRadToDeg};
+  };
+  const auto t_setup = Clock::now();
+  std::vector<sky::ContextCatalog> catalogs;
+  {
+    std::vector<double> ra(opt.catalog), dec(opt.catalog), mag(opt.catalog), z(opt.catalog);
+    std::vector<int64_t> ids(opt.catalog);
+    sky::ContextCatalog c;
+    c.name = "generated";
+    c.category.resize(opt.catalog);
+    for (size_t i = 0; i < opt.catalog; ++i) {
+      const sky::SkyPoint p = random_point();
+      ra[i] = p.ra_deg;
+      dec[i] = p.dec_deg;
+      ids[i] = static_cast<int64_t>(i);
+      const bool galaxy = u(rng) < 0.7;
+      c.category[i] = galaxy ? sky::ObjectCategory::kGalaxy : sky::ObjectCategory::kStar;
+      mag[i] = galaxy ? 17 + 5 * u(rng) : 9 + 12 * u(rng);
+      z[i] = galaxy ? 0.01 + 0.3 * u(rng) : std::nan("");
+    }
+    auto cat = sky::Catalog::FromPositions(std::move(ra), std::move(dec),
+                                           sky::IdColumn::Ints(std::move(ids)));
+    if (!cat.ok()) return 1;
+    c.catalog = std::move(cat).value();
+    c.mag = std::move(mag);
+    c.z = std::move(z);
+    catalogs.push_back(std::move(c));
+  }
+  auto classifier = sky::ContextClassifier::Build(std::move(catalogs));
+  if (!classifier.ok()) {
+    std::fprintf(stderr, "%s\n", classifier.status().ToString().c_str());
+    return 1;
+  }
+  pipeline::SkyContextAnnotator context(std::move(classifier).value());
+  std::vector<sky::WatchTarget> targets(opt.watchlist);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const sky::SkyPoint p = random_point();
+    targets[i] = {fmt::format("t{}", i), p.ra_deg, p.dec_deg,
+                  std::exp(std::log(1.0) + (std::log(1800.0) - std::log(1.0)) * u(rng) * u(rng))};
+  }
+  auto wl = sky::Watchlist::Build(1, "bench", std::move(targets));
+  if (!wl.ok()) return 1;
+  pipeline::SkyWatchlistMatcher watchlist(std::move(wl).value());
+  const double setup_s = std::chrono::duration<double>(Clock::now() - t_setup).count();
+
+  // Store.
+  std::filesystem::remove_all(opt.dir);
+  auto db = store::Store::Open(opt.dir + "/store");
+  if (!db.ok()) {
+    std::fprintf(stderr, "%s\n", db.status().ToString().c_str());
+    return 1;
+  }
+  auto mode = store::ParseCutoutMode(opt.cutouts);
+  auto history = pipeline::ParseHistoryStrategy(opt.history);
+  if (!mode.ok() || !history.ok()) return 1;
+  store::CutoutStore cutouts(db->get(), *mode, opt.dir + "/cutouts");
+  pipeline::Metrics metrics;
+  pipeline::Level1Options l1o;
+  l1o.history = *history;
+  l1o.store_alerts = !opt.no_alerts_table;
+  pipeline::Level1 level1(db->get(), &cutouts, &cache, nullptr, &metrics, l1o);
+  level1.set_context(&context);
+  level1.add_watchlists(&watchlist);
+
+  double run_s = 0;
+  uint64_t packet_bytes = 0, done = 0, disk_written = 0;
+  while (done < opt.alerts) {
+    std::vector<pipeline::Message> chunk;
+    const uint64_t n = std::min<uint64_t>(opt.chunk, opt.alerts - done);
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint64_t c = done + i;
+      const Base& b = bases[c % bases.size()];
+      const sky::SkyPoint p = random_point();
+      CopyPlan plan{ObjectName(c), static_cast<int64_t>(3000000000000000000LL + c),
+                    p.ra_deg - b.ra, p.dec_deg - b.dec};
+      std::string datum;
+      Encode(b.datum->root(), plan, &datum);
+      codec::ContainerWriter writer(b.schema_text, codec::Codec::kNull);
+      writer.Append(datum);
+      auto file = writer.Finish();
+      if (!file.ok()) return 1;
+      pipeline::Message m;
+      m.bytes = std::make_shared<const std::string>(std::move(file).value());
+      m.origin = "bench";
+      m.position = c;
+      packet_bytes += m.bytes->size();
+      chunk.push_back(std::move(m));
+    }
+    auto source = pipeline::MakeMemorySource(std::move(chunk));
+    pipeline::RunnerOptions ro;
+    ro.threads = opt.threads;
+    ro.batch_size = opt.batch;
+    ro.progress_seconds = 0;
+    const uint64_t io0 = ProcWriteBytes();
+    const auto t0 = Clock::now();
+    auto summary = pipeline::Run(source.get(), &level1, ro);
+    run_s += std::chrono::duration<double>(Clock::now() - t0).count();
+    disk_written += ProcWriteBytes() - io0;
+    if (!summary.ok()) {
+      std::fprintf(stderr, "%s\n", summary.status().ToString().c_str());
+      return 1;
+    }
+    done += n;
+    std::fprintf(stderr, "level1_bench: %llu/%llu alerts, %.0f alerts/s\n",
+                 static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(opt.alerts), done / run_s);
+  }
+  // Include the final flush of memtables in the write volume and time.
+  const uint64_t io0 = ProcWriteBytes();
+  const auto t0 = Clock::now();
+  (void)(*db)->Flush();
+  const double flush_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  disk_written += ProcWriteBytes() - io0;
+
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  uint64_t dir_bytes = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(opt.dir)) {
+    if (e.is_regular_file()) dir_bytes += e.file_size();
+  }
+  nlohmann::json out = {
+      {"alerts", done},
+      {"threads", opt.threads},
+      {"cutouts", opt.cutouts},
+      {"history", opt.history},
+      {"alerts_table", !opt.no_alerts_table},
+      {"catalog_sources", opt.catalog},
+      {"watchlist_targets", opt.watchlist},
+      {"base_alerts", bases.size()},
+      {"setup_seconds", setup_s},
+      {"run_seconds", run_s},
+      {"flush_seconds", flush_s},
+      {"alerts_per_s", done / run_s},
+      {"alerts_per_s_with_flush", done / (run_s + flush_s)},
+      {"packet_bytes_per_alert", static_cast<double>(packet_bytes) / done},
+      {"store_bytes_per_alert", static_cast<double>(metrics.bytes_written.load()) / done},
+      {"disk_write_bytes_per_alert", static_cast<double>(disk_written) / done},
+      {"disk_write_mb_per_s", disk_written / (run_s + flush_s) / 1e6},
+      {"dir_bytes_per_alert", static_cast<double>(dir_bytes) / done},
+      {"cutout_bytes_per_alert", static_cast<double>(metrics.cutout_bytes.load()) / done},
+      {"peak_rss_mb", ru.ru_maxrss / 1024.0},
+      {"context_matches", metrics.context_matches.load()},
+      {"watchlist_hits", metrics.watchlist_hits.load()},
+  };
+  nlohmann::json stages = nlohmann::json::object();
+  for (int i = 0; i < pipeline::kNumStages; ++i) {
+    const auto s = static_cast<pipeline::Stage>(i);
+    stages[std::string(pipeline::StageName(s))] = metrics.stage(s).busy_ns.load() * 1e-9;
+  }
+  out["stage_busy_seconds"] = stages;
+  std::printf("%s\n", out.dump().c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace lantern
+
+int main(int argc, char** argv) {
+  lantern::Options opt;
+  CLI::App app{"Level 1 pipeline benchmark from packets in memory (JSON on stdout)"};
+  app.add_option("--data", opt.data, "Shared data directory");
+  app.add_option("--dir", opt.dir, "Scratch directory for the store (wiped first)");
+  app.add_option("--alerts", opt.alerts, "Alerts in all");
+  app.add_option("--chunk", opt.chunk, "Alerts made per untimed chunk");
+  app.add_option("--threads", opt.threads, "Worker threads");
+  app.add_option("--cutouts", opt.cutouts, "rocksdb, files, count or none");
+  app.add_option("--history", opt.history, "select or upsert");
+  app.add_option("--catalog", opt.catalog, "Generated catalogue sources");
+  app.add_option("--watchlist", opt.watchlist, "Watchlist targets");
+  app.add_option("--batch", opt.batch, "Messages per batch");
+  app.add_option("--seed", opt.seed, "Seed");
+  app.add_flag("--no-alerts-table", opt.no_alerts_table, "Do not keep packets in the alerts table");
+  CLI11_PARSE(app, argc, argv);
+  return lantern::Main(opt);
+}

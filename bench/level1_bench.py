@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""level1_bench.py — Level 1 end to end (bench/level1_bench.cc) in the set-ups of
+docs/benchmarks.md, with the disk's sequential write bandwidth measured by dd in the same run.
+
+Set-ups, each with 1 and 2 worker threads:
+  (a) everything stored here, cutouts in RocksDB (blob files): disk-bound; compared with
+      `dd if=/dev/zero of=DIR/dd.bin bs=1M count=N conv=fdatasync` on the same disk;
+  (b) cutouts handed to a sink that only counts bytes (the cutout store is another node):
+      CPU-bound.
+Prints a Markdown table (alerts/s, bytes written per alert, disk MB/s, peak memory) and the
+per-stage busy seconds (where the time goes).
+
+Usage: python bench/level1_bench.py [--alerts N] [--alerts-a N] [--catalog N]
+           [--watchlist N] [--dir DIR] [--smoke] [--markdown FILE] [--json FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def dd_bandwidth(directory: str, mb: int) -> float:
+    os.makedirs(directory, exist_ok=True)
+    target = os.path.join(directory, "dd.bin")
+    proc = subprocess.run(["dd", "if=/dev/zero", f"of={target}", "bs=1M", f"count={mb}",
+                           "conv=fdatasync"], capture_output=True, text=True, check=True)
+    os.remove(target)
+    m = re.search(r"copied, ([\d.]+) s", proc.stderr)
+    return mb * 1048576 / float(m.group(1)) / 1e6  # MB/s
+
+
+def run_bench(binary: str, args: list[str]) -> dict:
+    proc = subprocess.run([binary, *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"{binary} {' '.join(args)} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bench", default=os.path.join(REPO, "build", "bin", "level1_bench"))
+    ap.add_argument("--alerts", type=int, default=1_000_000, help="alerts for set-up (b)")
+    ap.add_argument("--alerts-a", type=int, default=200_000, help="alerts for set-up (a)")
+    ap.add_argument("--catalog", type=int, default=10_000_000)
+    ap.add_argument("--watchlist", type=int, default=100_000)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--dir", default="/tmp/lantern-level1-bench")
+    ap.add_argument("--dd-mb", type=int, default=4096)
+    ap.add_argument("--smoke", action="store_true",
+                    help="2,000 alerts, 1e5 catalogue, 1e4 targets, 256 MB dd (seconds)")
+    ap.add_argument("--markdown")
+    ap.add_argument("--json")
+    opt = ap.parse_args()
+    if opt.smoke:
+        opt.alerts, opt.alerts_a, opt.catalog, opt.watchlist, opt.dd_mb = 2000, 2000, 100_000, 10_000, 256
+
+    dd = dd_bandwidth(opt.dir, opt.dd_mb)
+    print(f"dd conv=fdatasync: {dd:.0f} MB/s", file=sys.stderr)
+    rows = []
+    for setup, cutouts, alerts in (("a", "rocksdb", opt.alerts_a), ("b", "count", opt.alerts)):
+        for threads in [int(t) for t in opt.threads.split(",")]:
+            print(f"set-up ({setup}) {threads} thread(s), {alerts} alerts ...", file=sys.stderr)
+            r = run_bench(opt.bench, ["--alerts", str(alerts), "--threads", str(threads),
+                                      "--cutouts", cutouts, "--catalog", str(opt.catalog),
+                                      "--watchlist", str(opt.watchlist), "--dir", opt.dir])
+            r["setup"] = setup
+            r["dd_mb_per_s"] = dd
+            rows.append(r)
+    lines = [
+        f"dd conv=fdatasync on the same disk: **{dd:.0f} MB/s**; catalogue {opt.catalog:,} sources, "
+        f"watchlist {opt.watchlist:,} targets.",
+        "",
+        "| set-up | threads | alerts | alerts/s | alerts/s incl. final flush | store bytes/alert "
+        "| disk bytes written/alert | disk MB/s | % of dd | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| ({r['setup']}) cutouts {r['cutouts']} | {r['threads']} | {r['alerts']:,} "
+            f"| {r['alerts_per_s']:,.0f} | {r['alerts_per_s_with_flush']:,.0f} "
+            f"| {r['store_bytes_per_alert']:,.0f} | {r['disk_write_bytes_per_alert']:,.0f} "
+            f"| {r['disk_write_mb_per_s']:,.0f} | {100 * r['disk_write_mb_per_s'] / dd:.0f} % "
+            f"| {r['peak_rss_mb']:,.0f} |")
+    lines += ["", "Busy seconds per stage (all workers):", "",
+              "| set-up | threads | " + " | ".join(rows[0]["stage_busy_seconds"]) + " |",
+              "|---|---|" + "---|" * len(rows[0]["stage_busy_seconds"])]
+    for r in rows:
+        lines.append(f"| ({r['setup']}) | {r['threads']} | " +
+                     " | ".join(f"{v:.2f}" for v in r["stage_busy_seconds"].values()) + " |")
+    text = "\n".join(lines)
+    print(text)
+    if opt.markdown:
+        with open(opt.markdown, "w") as f:
+            f.write(text + "\n")
+    if opt.json:
+        with open(opt.json, "w") as f:
+            json.dump(rows, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
