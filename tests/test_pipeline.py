@@ -12,8 +12,8 @@ independent reading of the same files with fastavro:
 """
 from __future__ import annotations
 
+import functools
 import json
-import math
 import os
 import subprocess
 
@@ -58,9 +58,11 @@ def lsst_object_id(rec):
     return str(rec["ssSource"]["ssObjectId"])
 
 
+@functools.lru_cache(maxsize=None)
 def expected_rows(data_dir):
     """Distinct keys per table, from fastavro."""
     exp = {k: set() for k in ("objects", "detections", "forced", "nondetections", "alerts")}
+    exp["jd"] = {}  # ZTF (object, candid) -> set of jd values the packets gave it
     cutouts = set()
     for path in alert_files(os.path.join(data_dir, "ztf")) + alert_files(os.path.join(data_dir, "lsst")):
         ref = decode_reference(path, os.path.join(data_dir, "lsst", "schema"))
@@ -70,9 +72,11 @@ def expected_rows(data_dir):
                 exp["objects"].add(obj)
                 exp["alerts"].add(("ztf", rec["candid"]))
                 exp["detections"].add((obj, rec["candid"]))
+                exp["jd"].setdefault((obj, rec["candid"]), set()).add(rec["candidate"]["jd"])
                 for p in rec.get("prv_candidates") or []:
                     if p.get("candid") is not None:
                         exp["detections"].add((obj, p["candid"]))
+                        exp["jd"].setdefault((obj, p["candid"]), set()).add(p["jd"])
                     else:
                         exp["nondetections"].add((obj, p["jd"], p["fid"]))
                 for f in rec.get("fp_hists") or []:
@@ -97,7 +101,7 @@ def expected_rows(data_dir):
                 for kind in ("cutoutScience", "cutoutTemplate", "cutoutDifference"):
                     if rec.get(kind):
                         cutouts.add(("lsst", alert_id, kind))
-    counts = {k: len(v) for k, v in exp.items()}
+    counts = {k: len(v) for k, v in exp.items() if k != "jd"}
     counts["cutouts"] = len(cutouts)
     return counts, exp
 
@@ -157,6 +161,27 @@ def test_rerun_changes_nothing(lantern, data_dir, real_store, tmp_path):
         twice = stats(lantern, again, digest=True)
         for table in ("objects", "detections", "forced", "nondetections", "alerts", "cutouts"):
             assert twice[table] == before[table], (strategy, table)
+
+
+def test_features_cover_the_full_history(lantern, data_dir, real_store):
+    """Object features come from every detection of every packet of the object (stored +
+    packet), not from one packet: ncand, jdmin and jdmax against the union, for a sample of
+    ZTF objects (those whose detections all came with one time)."""
+    store, _ = real_store
+    _, exp = expected_rows(data_dir)
+    per_object = {}
+    for (obj, candid), jds in exp["jd"].items():
+        per_object.setdefault(obj, []).append(jds)
+    checked = 0
+    for (survey, obj), jd_sets in sorted(per_object.items())[::6]:
+        if any(len(j) != 1 for j in jd_sets):
+            continue
+        jds = [next(iter(j)) for j in jd_sets]
+        f = json.loads(run(lantern, "object", obj, "--data-dir", store).stdout)["features"]
+        assert f["ncand"] == len(jds), obj
+        assert abs(f["jdmin"] - min(jds)) < 1e-6 and abs(f["jdmax"] - max(jds)) < 1e-6, obj
+        checked += 1
+    assert checked > 100, checked
 
 
 def test_object_and_cone(lantern, data_dir, real_store):
