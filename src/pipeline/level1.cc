@@ -1,6 +1,7 @@
 #include "pipeline/level1.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <unordered_map>
@@ -80,8 +81,21 @@ Level1::Level1(store::Store* store, store::CutoutStore* cutouts, codec::SchemaCa
     : store_(store), cutouts_(cutouts), schemas_(schemas), resolver_(resolver),
       metrics_(metrics), options_(options) {}
 
-std::mutex& Level1::Stripe(std::string_view object_key) {
-  return stripes_[std::hash<std::string_view>{}(object_key) % kStripes];
+void Level1::Claim(const std::vector<std::string>& object_keys) {
+  std::unique_lock lock(claims_mu_);
+  claims_cv_.wait(lock, [&] {
+    return std::none_of(object_keys.begin(), object_keys.end(),
+                        [&](const std::string& k) { return claimed_.contains(k); });
+  });
+  claimed_.insert(object_keys.begin(), object_keys.end());
+}
+
+void Level1::Release(const std::vector<std::string>& object_keys) {
+  {
+    std::lock_guard lock(claims_mu_);
+    for (const std::string& k : object_keys) claimed_.erase(k);
+  }
+  claims_cv_.notify_all();
 }
 
 bool Level1::IsDone(const std::string& origin, uint64_t position) const {
@@ -163,8 +177,8 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
 
   // --- associate ---------------------------------------------------------------------------
   t = Clock::now();
-  // Process each object's alerts together, in time order; lock the objects' stripes (in
-  // address order, so workers never deadlock) until the batch is written.
+  // Process each object's alerts together, in time order; claim the batch's objects (all at
+  // once, so workers never deadlock) until the batch is written.
   std::vector<uint32_t> order(decoded.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
@@ -177,23 +191,18 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
     if (mx != my) return mx < my;
     return x.alert.alert_id < y.alert.alert_id;
   });
-  std::vector<std::mutex*> locks;
   std::vector<std::string> object_keys;
   for (uint32_t i : order) {
     if (object_keys.empty() || object_keys.back() != decoded[i].object_key) {
       object_keys.push_back(decoded[i].object_key);
-      locks.push_back(&l1_->Stripe(decoded[i].object_key));
     }
   }
-  std::sort(locks.begin(), locks.end());
-  locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
-  for (std::mutex* m : locks) m->lock();
-  struct Unlock {
-    std::vector<std::mutex*>* locks;
-    ~Unlock() {
-      for (auto it = locks->rbegin(); it != locks->rend(); ++it) (*it)->unlock();
-    }
-  } unlock{&locks};
+  l1_->Claim(object_keys);
+  struct Release {
+    Level1* l1;
+    const std::vector<std::string>* keys;
+    ~Release() { l1->Release(*keys); }
+  } release{l1_, &object_keys};
 
   std::vector<std::optional<std::string>> stored;
   RETURN_IF_ERROR(db.MultiGet(Table::kObjects, object_keys, &stored));

@@ -3,15 +3,17 @@
 // crossmatch/context → watchlists → sinks — ending in one atomic store write that also marks
 // the batch's source units done. Shared state (store, cutout store, annotators, sinks) is
 // const or thread-safe; each worker owns a Level1::Worker with its decoder and row encoder.
-// Alerts of one object are serialised across workers by striped locks held from reading the
-// object to writing it, so concurrent workers never lose an update.
+// Alerts of one object are serialised across workers: a batch claims all its objects at once
+// (waiting only while another batch holds one of the same objects) from reading them to writing
+// them, so concurrent workers never lose an update.
 #pragma once
 
-#include <array>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "alert/alert.h"
@@ -113,8 +115,10 @@ class Level1 {
 
  private:
   friend class Worker;
-  static constexpr size_t kStripes = 4096;
-  std::mutex& Stripe(std::string_view object_key);
+  // Claims the objects for one batch (blocks while another batch holds any of them); Release
+  // gives them back after the batch's store write.
+  void Claim(const std::vector<std::string>& object_keys);
+  void Release(const std::vector<std::string>& object_keys);
 
   store::Store* store_;
   store::CutoutStore* cutouts_;
@@ -125,7 +129,9 @@ class Level1 {
   const ContextAnnotator* context_ = nullptr;
   std::vector<const WatchlistMatcher*> watchlists_;
   std::vector<Sink*> sinks_;
-  std::array<std::mutex, kStripes> stripes_;
+  std::mutex claims_mu_;
+  std::condition_variable claims_cv_;
+  std::unordered_set<std::string> claimed_;
 };
 
 // Meta key marking a source unit done.
