@@ -10,8 +10,13 @@ Set-ups, each with 1 and 2 worker threads:
 Prints a Markdown table (alerts/s, bytes written per alert, disk MB/s, peak memory) and the
 per-stage busy seconds (where the time goes).
 
+History strategies (--history-sim N): N simulated ZTF alerts (objects recur, each packet
+repeating ~30 days of history) through `lantern run --cutouts count` with --history select and
+with --history upsert, side by side: alerts/s and store bytes written per alert.
+
 Usage: python bench/level1_bench.py [--alerts N] [--alerts-a N] [--catalog N]
            [--watchlist N] [--dir DIR] [--smoke] [--markdown FILE] [--json FILE]
+       python bench/level1_bench.py --history-sim N [--dir DIR]
 """
 from __future__ import annotations
 
@@ -42,6 +47,27 @@ def run_bench(binary: str, args: list[str]) -> dict:
     return json.loads(proc.stdout)
 
 
+def history_compare(lantern: str, directory: str, n: int) -> str:
+    os.makedirs(directory, exist_ok=True)
+    sim = os.path.join(directory, "sim-ztf.avro")
+    subprocess.run([lantern, "simulate", "--survey", "ztf", "--count", str(n), "--seed", "3",
+                    "--out", sim], check=True, capture_output=True)
+    lines = ["| history | alerts | alerts/s | store bytes written/alert | new detections |",
+             "|---|---|---|---|---|"]
+    for strategy in ("select", "upsert"):
+        store = os.path.join(directory, f"store-{strategy}")
+        subprocess.run(["rm", "-rf", store], check=True)
+        proc = subprocess.run([lantern, "run", "--source", f"files:{sim}", "--history", strategy,
+                               "--cutouts", "count", "--threads", "2", "--progress", "0",
+                               "--data-dir", store], capture_output=True, text=True, check=True)
+        m = re.search(r"([\d,]+) alerts in ([\d.]+) s", proc.stderr)
+        alerts, secs = int(m.group(1).replace(",", "")), float(m.group(2))
+        written = int(re.search(r"store bytes written ([\d,]+)", proc.stderr).group(1).replace(",", ""))
+        new = re.search(r"new detections ([\d,]*\d)", proc.stderr).group(1)
+        lines.append(f"| {strategy} | {alerts:,} | {alerts / secs:,.0f} | {written / alerts:,.0f} | {new} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bench", default=os.path.join(REPO, "build", "bin", "level1_bench"))
@@ -54,9 +80,15 @@ def main() -> int:
     ap.add_argument("--dd-mb", type=int, default=4096)
     ap.add_argument("--smoke", action="store_true",
                     help="2,000 alerts, 1e5 catalogue, 1e4 targets, 256 MB dd (seconds)")
+    ap.add_argument("--history-sim", type=int, default=0,
+                    help="compare --history select and upsert on N simulated alerts instead")
+    ap.add_argument("--lantern", default=os.path.join(REPO, "build", "bin", "lantern"))
     ap.add_argument("--markdown")
     ap.add_argument("--json")
     opt = ap.parse_args()
+    if opt.history_sim:
+        print(history_compare(opt.lantern, opt.dir, opt.history_sim))
+        return 0
     if opt.smoke:
         opt.alerts, opt.alerts_a, opt.catalog, opt.watchlist, opt.dd_mb = 2000, 2000, 100_000, 10_000, 256
 
