@@ -38,9 +38,10 @@ SkyPoint FromGalactic(double l_deg, double b_deg) {
                                      {-0.8734370902, -0.4448296300, -0.1980763734},
                                      {-0.4838350155, 0.7469822445, 0.4559837762}};
   const sky::UnitVector g = sky::FromRaDec(l_deg, b_deg);
-  const double x = m[0][0] * g.x + m[1][0] * g.y + m[2][0] * g.z;
-  const double y = m[0][1] * g.x + m[1][1] * g.y + m[2][1] * g.z;
-  const double z = m[0][2] * g.x + m[1][2] * g.y + m[2][2] * g.z;
+  // m is the transpose of the ICRS → Galactic matrix (features/galactic.cc), so m · g.
+  const double x = m[0][0] * g.x + m[0][1] * g.y + m[0][2] * g.z;
+  const double y = m[1][0] * g.x + m[1][1] * g.y + m[1][2] * g.z;
+  const double z = m[2][0] * g.x + m[2][1] * g.y + m[2][2] * g.z;
   return {sky::WrapRaDeg(std::atan2(y, x) * sky::kRadToDeg),
           std::asin(std::clamp(z, -1.0, 1.0)) * sky::kRadToDeg};
 }
