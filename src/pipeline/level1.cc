@@ -392,11 +392,8 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
       for (WatchlistHit& h : hits) {
         h.alert = index[h.alert];
         const Decoded& d = decoded[h.alert];
-        std::string key;
-        store::AppendBigEndian64(h.watchlist_id, &key);
-        key = key.substr(4);
-        key += d.object_key;
-        store::AppendBigEndian64(static_cast<uint64_t>(d.alert.alert_id), &key);
+        const std::string key =
+            store::WatchlistHitKey(h.watchlist_id, d.object_key, d.alert.alert_id);
         std::string json = fmt::format(R"({{"wl_id":{},"name":)", h.watchlist_id);
         codec::AppendJsonString(h.target, &json);
         json += fmt::format(R"(,"arcsec":{:.4f},"alert_id":{},"mjd":{:.6f}}})", h.sep_arcsec,

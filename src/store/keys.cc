@@ -80,6 +80,17 @@ std::string CutoutKey(alert::Survey survey, int64_t alert_id, alert::CutoutKind 
   return key;
 }
 
+std::string WatchlistHitKey(uint32_t watchlist_id, std::string_view object_key,
+                            int64_t alert_id) {
+  std::string key;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>((watchlist_id >> shift) & 0xff));
+  }
+  key.append(object_key);
+  AppendBigEndian64(static_cast<uint64_t>(alert_id), &key);
+  return key;
+}
+
 int PositionZone(double dec_deg) {
   const int zones = static_cast<int>(std::ceil(180.0 / kPositionZoneDeg));
   const int z = static_cast<int>(std::floor((dec_deg + 90.0) / kPositionZoneDeg));

@@ -36,6 +36,8 @@ std::string TimeBandKey(std::string_view object_key, double mjd, std::string_vie
 std::string AlertKey(alert::Survey survey, int64_t alert_id);
 // survey | alert id | kind
 std::string CutoutKey(alert::Survey survey, int64_t alert_id, alert::CutoutKind kind);
+// watchlist id (4 bytes) | object | alert id
+std::string WatchlistHitKey(uint32_t watchlist_id, std::string_view object_key, int64_t alert_id);
 // zone | ra | object
 int PositionZone(double dec_deg);
 std::string PositionKey(double ra_deg, double dec_deg, std::string_view object_key);
