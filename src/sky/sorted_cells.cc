@@ -1,5 +1,5 @@
 #include "sky/sorted_cells.h"
-#include "sky/radix_sort.h"
+#include "sky/batch.h"
 
 #include <cmath>
 #include <fmt/format.h>
@@ -76,43 +76,10 @@ std::pair<uint32_t, uint32_t> SortedCells::Rows(const CellRange& r) const {
 
 Result<std::vector<uint64_t>> SortedCells::SortBatch(std::span<const SkyPoint> queries,
                                                      std::span<const double> radii) const {
-  // Checks and messages as in ZoneIndex::SortBatch, in the same order.
-  const size_t n = queries.size();
-  if (n >= kNoRow) return InvalidArgument(fmt::format("batch of {} queries is too large", n));
-  if (radii.size() != 1 && radii.size() != n) {
-    return InvalidArgument(fmt::format("{} radii for {} queries", radii.size(), n));
-  }
-  for (size_t i = 0; i < radii.size(); ++i) {
-    if (!(radii[i] >= 0.0 && radii[i] <= kMaxRadiusArcsec)) {
-      return InvalidArgument(fmt::format("query {}: radius {} arcsec is outside [0, {}]", i,
-                                         radii[i], kMaxRadiusArcsec));
-    }
-  }
-  // Locality order: declination bands about one cell high, RA quantized within them (22 bits
-  // in all, two radix passes). Cells are contiguous runs of the sorted arrays, so neighbouring
-  // queries touch neighbouring memory whatever the pixelization.
-  const double inv_band = 1.0 / band_deg_;
-  const int bands = static_cast<int>(std::ceil(180.0 * inv_band));
-  int band_bits = 1;
-  while ((1 << band_bits) < bands) ++band_bits;
-  const int ra_bits = std::max(9, 22 - band_bits);
-  const double ra_scale = std::ldexp(1.0, ra_bits) / 360.0;
-  const uint64_t ra_max = (uint64_t{1} << ra_bits) - 1;
-  std::vector<uint64_t> keys(n);
-  for (size_t i = 0; i < n; ++i) {
-    const SkyPoint& s = queries[i];
-    if (!std::isfinite(s.ra_deg) || !(s.dec_deg >= -90.0 && s.dec_deg <= 90.0)) {
-      return InvalidArgument(fmt::format("query {}: position ({}, {}) is not a valid ra, dec", i,
-                                         s.ra_deg, s.dec_deg));
-    }
-    const uint64_t band = std::min(static_cast<uint64_t>((s.dec_deg + 90.0) * inv_band),
-                                   static_cast<uint64_t>(bands - 1));
-    const uint64_t ra_key =
-        std::min(static_cast<uint64_t>(WrapRaDeg(s.ra_deg) * ra_scale), ra_max);
-    keys[i] = (((band << ra_bits) | ra_key) << 32) | i;
-  }
-  RadixSortByHighBits(&keys, band_bits + ra_bits);
-  return keys;
+  // Declination bands about one cell high: cells are contiguous runs of the sorted arrays, so
+  // neighbouring queries touch neighbouring memory whatever the pixelization.
+  return sky::SortBatch(queries, radii, static_cast<int>(std::ceil(180.0 / band_deg_)),
+                        1.0 / band_deg_);
 }
 
 }  // namespace lantern::sky

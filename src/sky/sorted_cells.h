@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "sky/batch.h"
 #include "sky/catalog.h"
 #include "sky/geometry.h"
 #include "sky/zones.h"
@@ -56,7 +57,6 @@ class SortedCells {
                                            std::span<const double> radii, Cover&& cover) const;
 
  private:
-  static constexpr uint32_t kNoRow = std::numeric_limits<uint32_t>::max();
 
   // Validates a batch (the checks and messages of ZoneIndex) and returns a locality order:
   // (declination band, ra) in the upper, the query index in the lower 32 bits of each word.
@@ -159,13 +159,7 @@ Result<std::vector<Match>> SortedCells::NearestWithin(std::span<const SkyPoint> 
       best_row[qi] = row;
     }
   });
-  std::vector<Match> out;
-  for (size_t i = 0; i < n; ++i) {
-    if (best_row[i] == kNoRow) continue;
-    out.push_back({static_cast<uint32_t>(i), best_row[i],
-                   RadiansFromChordSq(best_c2[i]) * kRadToArcsec});
-  }
-  return out;
+  return NearestMatches(best_row, best_c2);
 }
 
 }  // namespace lantern::sky

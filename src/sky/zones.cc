@@ -1,5 +1,5 @@
 #include "sky/zones.h"
-#include "sky/radix_sort.h"
+#include "sky/batch.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +17,6 @@ constexpr double kSkyAreaDeg2 = 4.0 * std::numbers::pi * kRadToDeg * kRadToDeg;
 constexpr double kPadDeg = 1e-9;
 constexpr uint32_t kMaxCellsPerZone = 1u << 20;
 constexpr double kMinZoneHeightDeg = 1e-4;
-constexpr uint32_t kNoRow = std::numeric_limits<uint32_t>::max();
 
 // RA half-width (degrees) of the part of a circle of radius r around (dec_q) that lies in the
 // declination band [a, b]; 180 when it may wrap the whole circle. r is padded by the caller.
@@ -366,40 +365,8 @@ void ZoneIndex::ForEachWithin(const Query& query, Visit&& visit) const {
 
 Result<std::vector<uint64_t>> ZoneIndex::SortBatch(std::span<const SkyPoint> queries,
                                                    std::span<const double> radii) const {
-  const size_t n = queries.size();
-  if (n >= kNoRow) return InvalidArgument(fmt::format("batch of {} queries is too large", n));
-  if (radii.size() != 1 && radii.size() != n) {
-    return InvalidArgument(fmt::format("{} radii for {} queries", radii.size(), n));
-  }
-  for (size_t i = 0; i < radii.size(); ++i) {
-    if (!(radii[i] >= 0.0 && radii[i] <= kMaxRadiusArcsec)) {
-      return InvalidArgument(fmt::format("query {}: radius {} arcsec is outside [0, {}]", i,
-                                         radii[i], kMaxRadiusArcsec));
-    }
-  }
-  // Sort key: zone in the high bits, RA quantized below it, the query index in the low 32 bits
-  // of a uint64. RA gets at least 9 bits and the key 22 in all (two radix passes) unless the
-  // zones need more: buckets of 360/2^9 deg or finer keep consecutive queries within a few
-  // cells of each other, which is all the ordering is for.
-  int zone_bits = 1;
-  while ((1 << zone_bits) < nz_) ++zone_bits;
-  const int ra_bits = std::max(9, 22 - zone_bits);
-  const double ra_scale = std::ldexp(1.0, ra_bits) / 360.0;
-  const uint64_t ra_max = (uint64_t{1} << ra_bits) - 1;
-  std::vector<uint64_t> keys(n);
-  for (size_t i = 0; i < n; ++i) {
-    const SkyPoint& s = queries[i];
-    if (!std::isfinite(s.ra_deg) || !(s.dec_deg >= -90.0 && s.dec_deg <= 90.0)) {
-      return InvalidArgument(fmt::format("query {}: position ({}, {}) is not a valid ra, dec", i,
-                                         s.ra_deg, s.dec_deg));
-    }
-    const double ra = WrapRaDeg(s.ra_deg);
-    const uint64_t ra_key = std::min(static_cast<uint64_t>(ra * ra_scale), ra_max);
-    const uint64_t key = (static_cast<uint64_t>(ZoneOf(s.dec_deg)) << ra_bits) | ra_key;
-    keys[i] = (key << 32) | i;
-  }
-  RadixSortByHighBits(&keys, zone_bits + ra_bits);
-  return keys;
+  // Bands are the zones themselves.
+  return sky::SortBatch(queries, radii, nz_, inv_h_);
 }
 
 template <typename Fn>
@@ -478,13 +445,7 @@ Result<std::vector<Match>> ZoneIndex::RunNearest(std::span<const SkyPoint> queri
       best_c2[qi] = c2_q;
     }
   });
-  std::vector<Match> out;
-  for (size_t i = 0; i < n; ++i) {
-    if (best_row[i] == kNoRow) continue;
-    out.push_back({static_cast<uint32_t>(i), best_row[i],
-                   RadiansFromChordSq(best_c2[i]) * kRadToArcsec});
-  }
-  return out;
+  return NearestMatches(best_row, best_c2);
 }
 
 Result<std::vector<Match>> ZoneIndex::AllWithin(std::span<const SkyPoint> queries,

@@ -1,0 +1,54 @@
+// What every sky index does with a query batch before and after matching: validation (the
+// same checks and messages whatever the index), ordering by declination band and RA so that
+// neighbouring queries touch neighbouring memory, and turning per-query nearest results into
+// Matches. Pure functions; safe from any thread.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+#include "core/status.h"
+#include "sky/zones.h"
+
+namespace lantern::sky {
+
+// "No row": a catalog or batch may hold at most kNoRow - 1 entries.
+inline constexpr uint32_t kNoRow = std::numeric_limits<uint32_t>::max();
+
+// Stable LSD radix sort of 64-bit words by bits [32, 32 + key_bits), 11 bits per pass. Input
+// already in order costs one check; passes in which every word has the same digit are skipped.
+inline void RadixSortByHighBits(std::vector<uint64_t>* words, int key_bits) {
+  if (std::is_sorted(words->begin(), words->end())) return;
+  std::vector<uint64_t> tmp(words->size());
+  for (int shift = 32; shift < 32 + key_bits; shift += 11) {
+    uint32_t count[2048] = {};
+    for (const uint64_t w : *words) ++count[(w >> shift) & 2047];
+    if (std::find(count, count + 2048, words->size()) != count + 2048) continue;
+    uint32_t sum = 0;
+    for (uint32_t& c : count) {
+      const uint32_t k = c;
+      c = sum;
+      sum += k;
+    }
+    for (const uint64_t w : *words) tmp[count[(w >> shift) & 2047]++] = w;
+    words->swap(tmp);
+  }
+}
+
+// Validates a batch (size, one radius or one per query in [0, kMaxRadiusArcsec], finite ra,
+// |dec| <= 90; errors name the first bad query) and returns its matching order: each word
+// holds the sort key — declination band (`bands` of them, band = (dec + 90) · inv_band_deg),
+// then RA quantized to at least 9 bits, 22 bits in all unless the bands need more — in its
+// upper and the query index in its lower 32 bits.
+Result<std::vector<uint64_t>> SortBatch(std::span<const SkyPoint> queries,
+                                        std::span<const double> radii, int bands,
+                                        double inv_band_deg);
+
+// Matches from per-query nearest results (best_row[q] == kNoRow: none), in query order.
+std::vector<Match> NearestMatches(const std::vector<uint32_t>& best_row,
+                                  const std::vector<double>& best_chord_sq);
+
+}  // namespace lantern::sky
