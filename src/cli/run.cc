@@ -45,6 +45,8 @@ struct RunOptions {
   int metrics_port = -1;
   double progress = 2.0;
   bool sync = false;
+  bool wal = false;
+  double flush_seconds = 60;
   bool no_alerts_table = false;
 };
 
@@ -89,6 +91,9 @@ int RunMain(const RunOptions& opt) {
 
   store::StoreOptions store_options;
   store_options.sync = opt.sync;
+  // Every source here can replay what a crash loses (done marks travel with the rows), so
+  // the log is optional; --sync needs it.
+  store_options.wal = opt.wal || opt.sync;
   auto db = store::Store::Open(opt.data_dir, store_options);
   if (!db.ok()) return fail(db.status());
   store::CutoutStore cutouts(db->get(), *cutout_mode,
@@ -192,6 +197,7 @@ int RunMain(const RunOptions& opt) {
   ro.batch_size = opt.batch;
   ro.max_wait = std::chrono::milliseconds(opt.max_wait_ms);
   ro.progress_seconds = opt.progress;
+  ro.flush_seconds = store_options.wal ? 0 : opt.flush_seconds;
   ro.stop = &g_stop;
   std::fprintf(stderr, "lantern run: %s → %s (%d threads, history %s, cutouts %s)\n",
                opt.source.c_str(), opt.data_dir.c_str(), ro.threads, opt.history.c_str(),
@@ -234,7 +240,13 @@ void AddRun(CLI::App& app) {
   cmd->add_option("--metrics-port", opt->metrics_port,
                   "Serve Prometheus metrics on 127.0.0.1:PORT (0 = any free port)");
   cmd->add_option("--progress", opt->progress, "Seconds between progress lines (0 = none)");
-  cmd->add_flag("--sync", opt->sync, "fsync the store's log after every batch");
+  cmd->add_flag("--wal", opt->wal,
+                "Keep RocksDB's write-ahead log (default off: a crash loses the unflushed "
+                "writes, all tables together, and the source replays them)");
+  cmd->add_option("--flush-seconds", opt->flush_seconds,
+                  "Without the log: flush the store this often, bounding the replay after a "
+                  "crash (default 60; 0 = only when memtables fill)");
+  cmd->add_flag("--sync", opt->sync, "fsync the store's log after every batch (implies --wal)");
   cmd->add_flag("--no-alerts-table", opt->no_alerts_table,
                 "Do not keep packets in the alerts (event) table");
   cmd->callback([opt] { SetExitCode(RunMain(*opt)); });

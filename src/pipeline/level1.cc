@@ -126,13 +126,14 @@ Status Level1::DeadLetter(const Message& message, const std::string& reason) {
 }
 
 Level1::Worker::Worker(Level1* level1)
-    : l1_(level1), decoder_(level1->schemas_, level1->resolver_) {}
+    : l1_(level1), decoder_(level1->schemas_, level1->resolver_), writes_(*level1->store_) {}
 
 Status Level1::Worker::Process(std::span<const Message> batch) {
   const auto t_batch = Clock::now();
   Metrics& metrics = *l1_->metrics_;
   store::Store& db = *l1_->store_;
-  store::WriteSet ws(db);
+  store::WriteSet& ws = writes_;
+  ws.Clear();
 
   // --- decode ------------------------------------------------------------------------------
   auto t = Clock::now();

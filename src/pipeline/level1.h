@@ -101,6 +101,9 @@ class Level1 {
     Level1* l1_;
     survey::AlertDecoder decoder_;
     store::RowEncoder rows_;
+    // Reused from batch to batch: a batch's writes run to megabytes, and a fresh buffer would
+    // grow (copy) and fault in its pages every time.
+    store::WriteSet writes_;
   };
 
   // Whether a source unit was stored by an earlier run.

@@ -157,6 +157,7 @@ Result<RunSummary> Run(Source* source, Level1* level1, const RunnerOptions& opti
 
   Progress progress(metrics, *source, options.progress_seconds);
   const auto start = Clock::now();
+  auto last_flush = start;
   bool stopped = false;
   Status read_error;
   for (;;) {
@@ -182,6 +183,15 @@ Result<RunSummary> Run(Source* source, Level1* level1, const RunnerOptions& opti
       if (!queue.Push(std::move(batch))) break;
     }
     progress.Tick();
+    if (options.flush_seconds > 0 &&
+        Clock::now() - last_flush > std::chrono::duration<double>(options.flush_seconds)) {
+      last_flush = Clock::now();
+      Status st = level1->store()->Flush(/*wait=*/false);
+      if (!st.ok()) {
+        read_error = st;
+        break;
+      }
+    }
     if (!*more) break;
   }
   queue.Close();

@@ -25,6 +25,9 @@ struct RunnerOptions {
   std::chrono::milliseconds max_wait{250};       // longest wait for a batch to fill
   size_t queue_batches = 0;                      // 0: 2 × threads
   double progress_seconds = 2.0;                 // 0: no progress line
+  // A store without its write-ahead log loses, in a crash, what is not flushed yet (and the
+  // source replays it); flushing every this many seconds bounds that replay. 0: never.
+  double flush_seconds = 0;
   const std::atomic<bool>* stop = nullptr;       // set from a signal handler to stop
 };
 

@@ -1,6 +1,7 @@
 #include "store/rows.h"
 
 #include <algorithm>
+#include <span>
 
 #include "codec/decoder.h"
 #include "codec/encoder.h"
@@ -15,14 +16,36 @@ const codec::Datum* DatumOf(const alert::FieldRecord& raw) {
   return dynamic_cast<const codec::Datum*>(raw.packet());
 }
 
-size_t VarLongSize(int64_t value) {
-  uint64_t v = (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
+// Re-encodes `v` with what other tables hold left out: every cutout (a bytes value that is one
+// of `cutouts`, views into the packet) becomes empty, and so does every array of the root
+// record — the history, whose rows are in detections, forced and nondetections.
+void EncodeCompact(const codec::Value& v, bool root, std::span<const std::string_view> cutouts,
+                   std::string* out) {
+  if (v.type() == codec::Type::kRecord) {
+    if (v.in_union()) codec::WriteVarLong(out, v.branch());
+    for (uint32_t i = 0; i < v.FieldCount(); ++i) {
+      const codec::Value f = v.FieldAt(i);
+      if (root && f.type() == codec::Type::kArray) {
+        if (f.in_union()) codec::WriteVarLong(out, f.branch());
+        out->push_back(0);
+      } else {
+        EncodeCompact(f, false, cutouts, out);
+      }
+    }
+    return;
   }
-  return n;
+  if (v.type() == codec::Type::kBytes) {
+    const std::string_view bytes = v.AsString();
+    const bool cutout = std::any_of(cutouts.begin(), cutouts.end(), [&](std::string_view c) {
+      return c.data() == bytes.data() && c.size() == bytes.size();
+    });
+    if (cutout) {
+      if (v.in_union()) codec::WriteVarLong(out, v.branch());
+      out->push_back(0);
+      return;
+    }
+  }
+  codec::EncodeValue(v, out);
 }
 
 }  // namespace
@@ -63,28 +86,11 @@ Status RowEncoder::EncodeRow(const alert::FieldRecord& raw, double mjd, std::str
 Status RowEncoder::EncodePacket(const codec::Datum& datum, const alert::Alert& alert,
                                 WriteSet* writes, std::string* out) {
   AppendBigEndian64(Fingerprint(datum.schema().root(), datum, writes), out);
-  // Splice: copy the packet, replacing each cutout's [length][bytes] with a zero length.
-  const std::string_view bytes = datum.bytes();
-  std::vector<std::string_view> spans;
+  std::vector<std::string_view> cutouts;
   for (const alert::Cutout& c : alert.cutouts) {
-    if (c.bytes.empty()) continue;
-    if (c.bytes.data() < bytes.data() || c.bytes.data() + c.bytes.size() > bytes.data() + bytes.size()) {
-      continue;  // not a view into this packet (already extracted)
-    }
-    spans.push_back(c.bytes);
+    if (!c.bytes.empty()) cutouts.push_back(c.bytes);
   }
-  std::sort(spans.begin(), spans.end(),
-            [](std::string_view a, std::string_view b) { return a.data() < b.data(); });
-  size_t pos = 0;
-  for (std::string_view s : spans) {
-    const size_t at = static_cast<size_t>(s.data() - bytes.data());
-    const size_t header = VarLongSize(static_cast<int64_t>(s.size()));
-    if (at < pos + header) return Internal("packet: overlapping cutout spans");
-    out->append(bytes.substr(pos, at - header - pos));
-    codec::WriteVarLong(out, 0);
-    pos = at + s.size();
-  }
-  out->append(bytes.substr(pos));
+  EncodeCompact(datum.root(), /*root=*/true, cutouts, out);
   return Status::Ok();
 }
 

@@ -30,7 +30,8 @@ class RowEncoder {
   // meets the record's schema it also puts the schema into `writes`.
   Status EncodeRow(const alert::FieldRecord& raw, double mjd, std::string_view band,
                    WriteSet* writes, std::string* out);
-  // Appends the packet of `datum` with every cutout of `alert` (views into it) emptied.
+  // Appends the compact packet of `datum` (the alerts table): every cutout of `alert` (views
+  // into it) emptied, and the root's arrays — the history, stored as rows — emptied too.
   Status EncodePacket(const codec::Datum& datum, const alert::Alert& alert, WriteSet* writes,
                       std::string* out);
 

@@ -34,6 +34,7 @@ struct Store::Impl {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // by Table; [kNumTables] = default
   std::shared_ptr<rocksdb::Cache> cache;
   bool sync = false;
+  bool wal = true;
 
   rocksdb::ColumnFamilyHandle* cf(Table t) const { return handles[static_cast<int>(t)]; }
 
@@ -84,6 +85,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   std::unique_ptr<Store> store(new Store(dir));
   Impl& impl = *store->impl_;
   impl.sync = options.sync;
+  impl.wal = options.wal;
   impl.cache = rocksdb::NewLRUCache(options.block_cache_mb << 20);
 
   rocksdb::DBOptions db_options;
@@ -92,8 +94,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
   // Workers write whole batches at once: let the log and the memtable writes of different
-  // batches overlap.
-  db_options.enable_pipelined_write = true;
+  // batches overlap. Without the log, tables flush together instead (RocksDB allows only one
+  // of the two), so the store still holds whole WriteSets only.
+  db_options.enable_pipelined_write = options.wal;
+  db_options.atomic_flush = !options.wal;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = impl.cache;
@@ -137,7 +141,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
 
 Status Store::Write(WriteSet* writes) {
   rocksdb::WriteOptions wo;
-  wo.sync = impl_->sync;
+  wo.sync = impl_->sync && impl_->wal;
+  wo.disableWAL = !impl_->wal;
   return FromRocks(impl_->db->Write(wo, &writes->impl_->batch), "store write");
 }
 
@@ -221,8 +226,9 @@ uint64_t Store::DiskBytes(Table table) const {
   return sst + blob + mem;
 }
 
-Status Store::Flush() {
+Status Store::Flush(bool wait) {
   rocksdb::FlushOptions fo;
+  fo.wait = wait;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs(impl_->handles.begin(),
                                                 impl_->handles.begin() + kNumTables);
   return FromRocks(impl_->db->Flush(fo, cfs), "store flush");

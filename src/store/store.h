@@ -31,6 +31,10 @@ std::string_view TableName(Table table);
 struct StoreOptions {
   bool read_only = false;       // open for reading while another process may write
   bool sync = false;            // fsync the write-ahead log on every WriteSet
+  // Without the write-ahead log a crash loses the writes since the last flush — all tables
+  // together (atomic flush), so what survives is a consistent prefix of WriteSets. Only for
+  // sources that can replay what was lost (files, Kafka with offsets kept in the store).
+  bool wal = true;
   size_t block_cache_mb = 256;
   bool blob_cutouts = true;     // cutouts in RocksDB blob files (large values out of the LSM)
 };
@@ -86,7 +90,8 @@ class Store {
   // Bytes the table holds: its files on disk plus what is still in memory tables (after a
   // read-only open that replayed the log).
   uint64_t DiskBytes(Table table) const;
-  Status Flush();
+  // Writes every table's memtable to disk (all together); `wait` = false only schedules it.
+  Status Flush(bool wait = true);
   const std::string& dir() const { return dir_; }
 
  private:
