@@ -1,7 +1,7 @@
 // Level 1 end to end from packets in memory: real ZTF alerts (../shared/data native files)
-// multiplied into new objects — every copy gets a new objectId, candid and sky position (its
-// whole history shifted with it) and keeps ZTF's framing (an Avro container per packet, as
-// ZTF's Kafka messages are) — through decode → cutouts → associate → features → crossmatch
+// multiplied into new objects by stream::Multiplier — every copy gets a new objectId, candid
+// and sky position (its whole history moved with it) and keeps ZTF's framing (an Avro
+// container per packet, as ZTF's Kafka messages are) — through decode → cutouts → associate → features → crossmatch
 // against a generated catalogue → watchlist → the RocksDB store, with 1 or 2 worker threads.
 // Copies are made in chunks outside the timed region; the rate is alerts over the time spent
 // in pipeline::Run. Prints one JSON object. bench/level1_bench.py runs the set-ups of
@@ -20,13 +20,12 @@
 #include <nlohmann/json.hpp>
 
 #include "codec/container.h"
-#include "codec/encoder.h"
 #include "codec/packet.h"
-#include "codec/varint.h"
 #include "core/file.h"
 #include "pipeline/annotators.h"
 #include "pipeline/runner.h"
 #include "sky/geometry.h"
+#include "stream/multiply.h"
 
 namespace lantern {
 namespace {
@@ -34,72 +33,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Base {
-  std::shared_ptr<const codec::Datum> datum;
-  std::string schema_text;
+  std::shared_ptr<const stream::Multiplier::Source> source;
   double ra = 0, dec = 0;
 };
-
-struct CopyPlan {
-  std::string object_id;
-  int64_t candid = 0;
-  double dra = 0, ddec = 0;
-};
-
-// Re-encodes `v` as written, except for the fields a copy changes.
-void Encode(const codec::Value& v, const CopyPlan& plan, std::string* out);
-
-void EncodeRecord(const codec::Value& v, const CopyPlan& plan, std::string* out) {
-  const codec::Node& node = v.node();
-  for (uint32_t i = 0; i < v.FieldCount(); ++i) {
-    const codec::Value f = v.FieldAt(i);
-    const std::string& name = node.fields[i].name;
-    if (f.in_union() && !f.is_null() &&
-        (name == "objectId" || name == "candid" || name == "ra" || name == "dec")) {
-      codec::WriteVarLong(out, f.branch());
-    }
-    if (name == "objectId" && f.type() == codec::Type::kString) {
-      codec::WriteVarLong(out, static_cast<int64_t>(plan.object_id.size()));
-      out->append(plan.object_id);
-    } else if (name == "candid" && f.type() == codec::Type::kLong &&
-               node.full_name.find("prv_candidate") == std::string::npos) {
-      codec::WriteVarLong(out, plan.candid);
-    } else if ((name == "ra" || name == "dec") && f.type() == codec::Type::kDouble) {
-      const double d = name == "ra" ? sky::WrapRaDeg(f.AsDouble() + plan.dra)
-                                    : std::clamp(f.AsDouble() + plan.ddec, -90.0, 90.0);
-      out->append(reinterpret_cast<const char*>(&d), 8);
-    } else if (f.type() == codec::Type::kRecord || f.type() == codec::Type::kArray) {
-      if (f.in_union()) codec::WriteVarLong(out, f.branch());
-      Encode(f, plan, out);
-    } else {
-      codec::EncodeValue(f, out);
-    }
-  }
-}
-
-void Encode(const codec::Value& v, const CopyPlan& plan, std::string* out) {
-  if (v.type() == codec::Type::kRecord) {
-    EncodeRecord(v, plan, out);
-  } else if (v.type() == codec::Type::kArray) {
-    const uint32_t n = v.Size();
-    if (n) {
-      codec::WriteVarLong(out, n);
-      for (uint32_t i = 0; i < n; ++i) {
-        const codec::Value item = v.At(i);
-        if (item.in_union()) codec::WriteVarLong(out, item.branch());
-        Encode(item, plan, out);
-      }
-    }
-    out->push_back(0);
-  } else {
-    codec::EncodeValue(v, out);
-  }
-}
-
-std::string ObjectName(uint64_t n) {  // "ZTF26" + 7 base-26 letters, like ZTF ids
-  std::string s = "ZTF26aaaaaaa";
-  for (int i = 11; i >= 5 && n; --i, n /= 26) s[i] = static_cast<char>('a' + n % 26);
-  return s;
-}
 
 uint64_t ProcWriteBytes() {
   std::ifstream io("/proc/self/io");
@@ -124,6 +60,7 @@ struct Options {
   size_t batch = 256;
   uint64_t seed = 1;
   bool no_alerts_table = false;
+  bool no_wal = false;
 };
 
 int Main(const Options& opt) {
@@ -135,6 +72,7 @@ int Main(const Options& opt) {
   }
   codec::SchemaCache cache;
   codec::PacketDecoder decoder(&cache, nullptr);
+  stream::Multiplier multiplier(nullptr);
   std::vector<Base> bases;
   for (const std::string& f : *files) {
     auto bytes = ReadFile(f);
@@ -142,13 +80,25 @@ int Main(const Options& opt) {
     auto shared = std::make_shared<const std::string>(std::move(bytes).value());
     auto reader = codec::ContainerReader::Open(shared);
     if (!reader.ok()) continue;
-    const std::string schema_text(reader->header().schema_json);
-    (void)decoder.DecodeAll(shared, [&](codec::DecodedRecord&& r) {
+    std::vector<codec::DecodedRecord> records;
+    (void)decoder.DecodeAll(shared, [&](codec::DecodedRecord&& r) { records.push_back(r); });
+    for (const codec::DecodedRecord& r : records) {
       const codec::Value cand = r.datum->root().Field("candidate");
-      if (!cand.valid() || !r.datum->root().Field("objectId").valid()) return;
-      bases.push_back({r.datum, schema_text, cand.Field("ra").AsDouble(),
-                       cand.Field("dec").AsDouble()});
-    });
+      if (!cand.valid() || !r.datum->root().Field("objectId").valid()) continue;
+      // One alert per packet, as ZTF sends them: a record of a multi-record file gets its own.
+      std::string packet = *shared;
+      if (records.size() > 1) {
+        codec::ContainerWriter writer(std::string(reader->header().schema_json),
+                                      codec::Codec::kNull);
+        writer.Append(r.datum->bytes());
+        auto file = writer.Finish();
+        if (!file.ok()) continue;
+        packet = std::move(file).value();
+      }
+      auto source = multiplier.Parse(packet);
+      if (!source.ok()) continue;
+      bases.push_back({*source, cand.Field("ra").AsDouble(), cand.Field("dec").AsDouble()});
+    }
   }
   std::fprintf(stderr, "level1_bench: %zu base ZTF alerts\n", bases.size());
 
@@ -203,7 +153,9 @@ int Main(const Options& opt) {
 
   // Store.
   std::filesystem::remove_all(opt.dir);
-  auto db = store::Store::Open(opt.dir + "/store");
+  store::StoreOptions store_options;
+  store_options.wal = !opt.no_wal;
+  auto db = store::Store::Open(opt.dir + "/store", store_options);
   if (!db.ok()) {
     std::fprintf(stderr, "%s\n", db.status().ToString().c_str());
     return 1;
@@ -229,14 +181,13 @@ int Main(const Options& opt) {
       const uint64_t c = done + i;
       const Base& b = bases[c % bases.size()];
       const sky::SkyPoint p = random_point();
-      CopyPlan plan{ObjectName(c), static_cast<int64_t>(3000000000000000000LL + c),
-                    p.ra_deg - b.ra, p.dec_deg - b.dec};
-      std::string datum;
-      Encode(b.datum->root(), plan, &datum);
-      codec::ContainerWriter writer(b.schema_text, codec::Codec::kNull);
-      writer.Append(datum);
-      auto file = writer.Finish();
-      if (!file.ok()) return 1;
+      // Copy number c: new objectId and ids for every copy, moved (with its history) to p.
+      auto file = multiplier.Copy(*b.source, c, stream::OffsetBetween(b.ra, b.dec, p.ra_deg,
+                                                                       p.dec_deg));
+      if (!file.ok()) {
+        std::fprintf(stderr, "%s\n", file.status().ToString().c_str());
+        return 1;
+      }
       pipeline::Message m;
       m.bytes = std::make_shared<const std::string>(std::move(file).value());
       m.origin = "bench";
@@ -328,6 +279,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch", opt.batch, "Messages per batch");
   app.add_option("--seed", opt.seed, "Seed");
   app.add_flag("--no-alerts-table", opt.no_alerts_table, "Do not keep packets in the alerts table");
+  app.add_flag("--no-wal", opt.no_wal, "Store without its write-ahead log (replayable sources)");
   CLI11_PARSE(app, argc, argv);
   return lantern::Main(opt);
 }

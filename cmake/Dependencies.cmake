@@ -15,6 +15,8 @@ pkg_check_modules(CFITSIO REQUIRED IMPORTED_TARGET cfitsio)
 pkg_check_modules(HEALPIX_CXX REQUIRED IMPORTED_TARGET healpix_cxx)
 find_package(PNG REQUIRED)
 pkg_check_modules(ROCKSDB REQUIRED IMPORTED_TARGET rocksdb)
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)  # filter differential test
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 find_package(OpenSSL REQUIRED)
 
 # Real data for tests and benchmarks lives beside the checkout (never copied in).

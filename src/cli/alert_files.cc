@@ -8,6 +8,14 @@
 
 namespace lantern::cli {
 
+void AddAlertPathOptions(CLI::App* cmd, std::vector<std::string>* paths, std::string* schema_dir) {
+  cmd->add_option("paths", *paths, "Alert files or directories (searched recursively for *.avro)")
+      ->required();
+  cmd->add_option("--schema-dir", *schema_dir,
+                  "Schemas for Confluent-framed packets: a folder (Rubin: <major>.<minor>/) or a "
+                  "schema registry URL");
+}
+
 int ForEachAlertInFiles(
     const AlertFilesOptions& opt,
     const std::function<void(const std::string& file, alert::Alert&&,

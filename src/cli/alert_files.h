@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+
+#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,9 @@ struct AlertFilesOptions {
   std::string schema_dir;          // folder or registry URL for Confluent framing
   std::string bare_schema;         // .avsc: read each file as one bare datum
 };
+
+// The positional alert paths (required) and --schema-dir, as every file-reading command takes them.
+void AddAlertPathOptions(CLI::App* cmd, std::vector<std::string>* paths, std::string* schema_dir);
 
 // Returns the process exit code: 0 when every file decoded, 1 when some failed, 2 when the
 // arguments were unusable.

@@ -15,12 +15,17 @@ void AddHtm(CLI::App& app);
 void AddMoc(CLI::App& app);
 void AddCatalog(CLI::App& app);
 void AddRender(CLI::App& app);
+void AddRates(CLI::App& app);
 void AddRun(CLI::App& app);
 void AddStoreCommands(CLI::App& app);
+void AddQuery(CLI::App& app);
+void AddProduce(CLI::App& app);
 
 inline void RegisterCommands(CLI::App& app) {
   AddRun(app);
   AddStoreCommands(app);
+  AddQuery(app);
+  AddProduce(app);
   AddInspect(app);
   AddBench(app);
   AddSimulate(app);
@@ -30,6 +35,7 @@ inline void RegisterCommands(CLI::App& app) {
   AddMoc(app);
   AddCatalog(app);
   AddRender(app);
+  AddRates(app);
 }
 
 void SetExitCode(int code);

@@ -72,12 +72,7 @@ void AddFeatures(CLI::App& app) {
   auto opt = std::make_shared<FeaturesOptions>();
   CLI::App* cmd = app.add_subcommand(
       "features", "Compute Lasair-style object features for each alert (one JSON line per alert)");
-  cmd->add_option("paths", opt->paths,
-                  "Alert files or directories (searched recursively for *.avro)")
-      ->required();
-  cmd->add_option("--schema-dir", opt->schema_dir,
-                  "Schemas for Confluent-framed packets: a folder (Rubin: <major>.<minor>/) or a "
-                  "schema registry URL");
+  AddAlertPathOptions(cmd, &opt->paths, &opt->schema_dir);
   cmd->callback([opt] { SetExitCode(RunFeatures(*opt)); });
 }
 

@@ -94,11 +94,7 @@ int RunInspect(const InspectOptions& opt) {
 void AddInspect(CLI::App& app) {
   auto opt = std::make_shared<InspectOptions>();
   CLI::App* cmd = app.add_subcommand("inspect", "Decode alert files and print one JSON line per alert");
-  cmd->add_option("paths", opt->paths, "Alert files or directories (searched recursively for *.avro)")
-      ->required();
-  cmd->add_option("--schema-dir", opt->schema_dir,
-                  "Schemas for Confluent-framed packets: a folder (Rubin: <major>.<minor>/) or a "
-                  "schema registry URL");
+  AddAlertPathOptions(cmd, &opt->paths, &opt->schema_dir);
   cmd->add_option("--schema", opt->schema,
                   "Read each file as one bare Avro datum written with this .avsc (other .avsc "
                   "files in its folder resolve named types)");

@@ -19,6 +19,7 @@ enum class StatusCode {
   kUnimplemented,
   kIoError,
   kInternal,
+  kDeadlineExceeded,  // a time budget ran out (e.g. a filter on one batch); skip and report
 };
 
 std::string_view StatusCodeName(StatusCode code);
