@@ -13,11 +13,14 @@
 
 #include "cli/commands.h"
 #include "pipeline/annotators.h"
+#include "pipeline/kafka_sink.h"
+#include "pipeline/kafka_source.h"
 #include "pipeline/level1.h"
 #include "pipeline/runner.h"
 #include "pipeline/source.h"
 #include "store/cutouts.h"
 #include "store/store.h"
+#include "stream/kafka.h"
 
 namespace lantern::cli {
 namespace {
@@ -46,6 +49,11 @@ struct RunOptions {
   double progress = 2.0;
   bool sync = false;
   bool wal = false;
+  std::string group = "lantern";
+  double exit_when_idle = 0;
+  std::string sink;
+  std::string sink_prefix = "lantern";
+  int sink_partitions = 4;
   double flush_seconds = 60;
   bool no_alerts_table = false;
 };
@@ -135,8 +143,10 @@ int RunMain(const RunOptions& opt) {
     auto s = pipeline::MakeFileSource(std::move(fo), &schema_cache);
     if (!s.ok()) return fail(s.status());
     source = std::move(s).value();
-  } else {
-    return fail(InvalidArgument("--source must be sim or files:PATH (got \"" + opt.source + "\")"));
+  } else if (opt.source.rfind("kafka://", 0) != 0) {
+    return fail(InvalidArgument(
+        "--source must be sim, files:PATH or kafka://HOST:PORT/TOPIC (got \"" + opt.source +
+        "\")"));
   }
 
   // Catalogues and watchlists (the demo sky for the simulated default).
@@ -183,6 +193,46 @@ int RunMain(const RunOptions& opt) {
     level1.add_watchlists(watchers.back().get());
   }
 
+  // Kafka sink, then the Kafka source, which commits only what the store and the sink hold.
+  std::unique_ptr<pipeline::KafkaSink> kafka_sink;
+  if (!opt.sink.empty()) {
+    auto url = stream::ParseKafkaUrl(opt.sink);
+    if (!url.ok()) return fail(url.status());
+    pipeline::KafkaSinkOptions ko;
+    ko.bootstrap = url->bootstrap;
+    ko.prefix = opt.sink_prefix;
+    ko.partitions = opt.sink_partitions;
+    for (size_t i = 0; i < watchers.size(); ++i) ko.watchlist_ids.push_back(i + 1);
+    auto sink = pipeline::KafkaSink::Create(ko);
+    if (!sink.ok()) return fail(sink.status());
+    kafka_sink = std::move(sink).value();
+    level1.add_sink(kafka_sink.get());
+  }
+  store::Store* store = db->get();
+  auto durable = [&]() -> Status {
+    if (!store_options.wal) RETURN_IF_ERROR(store->Flush());
+    return kafka_sink ? kafka_sink->Flush() : Status::Ok();
+  };
+  if (!source) {
+    auto url = stream::ParseKafkaUrl(opt.source);
+    if (!url.ok()) return fail(url.status());
+    if (url->topic.empty()) {
+      return fail(InvalidArgument("--source kafka://HOST:PORT/TOPIC needs a topic"));
+    }
+    pipeline::KafkaSourceOptions ko;
+    ko.bootstrap = url->bootstrap;
+    ko.topic = url->topic;
+    ko.group = opt.group;
+    ko.exit_when_idle_seconds = opt.exit_when_idle;
+    ko.is_done = [&level1](const std::string& origin, uint64_t position) {
+      return level1.IsDone(origin, position);
+    };
+    ko.durable = durable;
+    auto s = pipeline::MakeKafkaSource(std::move(ko));
+    if (!s.ok()) return fail(s.status());
+    source = std::move(s).value();
+  }
+
   std::unique_ptr<pipeline::MetricsServer> metrics_server;
   if (opt.metrics_port >= 0) {
     auto server = pipeline::ServeMetrics(&metrics, "127.0.0.1", opt.metrics_port);
@@ -204,6 +254,7 @@ int RunMain(const RunOptions& opt) {
                opt.cutouts.c_str());
   auto summary = pipeline::Run(source.get(), &level1, ro);
   if (!summary.ok()) return fail(summary.status());
+  if (Status st = durable(); !st.ok()) return fail(st);
   const std::string text = pipeline::FormatSummary(*summary, metrics);
   std::fputs(text.c_str(), stderr);
   return 0;
@@ -240,6 +291,17 @@ void AddRun(CLI::App& app) {
   cmd->add_option("--metrics-port", opt->metrics_port,
                   "Serve Prometheus metrics on 127.0.0.1:PORT (0 = any free port)");
   cmd->add_option("--progress", opt->progress, "Seconds between progress lines (0 = none)");
+  cmd->add_option("--group", opt->group,
+                  "Kafka consumer group of --source kafka:// (default lantern)");
+  cmd->add_option("--exit-when-idle", opt->exit_when_idle,
+                  "Kafka source: stop cleanly (offsets committed) after this many seconds "
+                  "without a message (default: run until Ctrl-C)");
+  cmd->add_option("--sink", opt->sink,
+                  "Publish to Kafka: kafka://HOST:PORT (enriched alerts, insert streams, "
+                  "watchlist hits, dead letters)");
+  cmd->add_option("--sink-prefix", opt->sink_prefix, "Output topic prefix (default lantern)");
+  cmd->add_option("--sink-partitions", opt->sink_partitions,
+                  "Partitions of the output topics the sink creates (default 4)");
   cmd->add_flag("--wal", opt->wal,
                 "Keep RocksDB's write-ahead log (default off: a crash loses the unflushed "
                 "writes, all tables together, and the source replays them)");

@@ -40,6 +40,7 @@ struct PendingRow {
   double mjd;
   const std::string* band;
   bool stored_object;  // the object had rows before this batch (else nothing to look up)
+  size_t decoded;      // index of the packet in the batch's decoded alerts
 };
 
 std::string UnitKey(std::string_view prefix, const std::string& origin, uint64_t position) {
@@ -134,6 +135,8 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
   store::Store& db = *l1_->store_;
   store::WriteSet& ws = writes_;
   ws.Clear();
+  ProcessedBatch processed;
+  processed.messages = batch;
 
   // --- decode ------------------------------------------------------------------------------
   auto t = Clock::now();
@@ -160,6 +163,7 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
       ws.Put(Table::kDeadLetters, UnitKey("", m.origin, m.position),
              store::DeadLetterValue(st.message(), m.raw()));
       metrics.CountDeadLetter(store::ReasonClass(st.message()));
+      processed.dead_letters.push_back({&m, st.message()});
     }
     ws.Put(Table::kMeta, DoneKey(m.origin, m.position), CountValue(m.count));
   }
@@ -238,8 +242,6 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
   double associate_s = Since(t);
   double features_s = 0;
   const bool select = l1_->options_.history == HistoryStrategy::kSelectNew;
-  ProcessedBatch processed;
-  processed.messages = batch;
   processed.alerts.resize(decoded.size());
   uint64_t new_detections = 0, new_objects = 0;
   double newest_mjd = -1e300;
@@ -262,19 +264,19 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
       if (!inserted && select) return;
       rows.push_back({Table::kDetections,
                       store::DetectionKey(d.object_key, it->second, det.source_id), &det.raw,
-                      it->second, &det.band, s.existed});
+                      it->second, &det.band, s.existed, order[n]});
     };
     add_detection(a.detection);
     for (const alert::Detection& det : a.prv_detections) add_detection(det);
     for (const alert::ForcedPhot& f : a.forced) {
       if (!f.raw.valid()) continue;
       rows.push_back({Table::kForced, store::TimeBandKey(d.object_key, f.mjd, f.band), &f.raw,
-                      f.mjd, &f.band, s.existed});
+                      f.mjd, &f.band, s.existed, order[n]});
     }
     for (const alert::NonDetection& nd : a.nondetections) {
       if (!nd.raw.valid()) continue;
       rows.push_back({Table::kNonDetections, store::TimeBandKey(d.object_key, nd.mjd, nd.band),
-                      &nd.raw, nd.mjd, &nd.band, s.existed});
+                      &nd.raw, nd.mjd, &nd.band, s.existed, order[n]});
     }
     associate_s += Since(t);
 
@@ -342,6 +344,8 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
     value.clear();
     RETURN_IF_ERROR(rows_.EncodeRow(*rows[i].raw, rows[i].mjd, *rows[i].band, &ws, &value));
     ws.Put(rows[i].table, rows[i].key, value);
+    processed.rows.push_back(
+        {rows[i].table, &decoded[rows[i].decoded].alert, rows[i].raw, rows[i].mjd, rows[i].band});
   }
   if (l1_->options_.store_alerts) {
     for (const Decoded& d : decoded) {
@@ -420,6 +424,7 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
       ws.Put(Table::kPositions, store::PositionKey(rec.ra, rec.dec, key), dec);
     }
     ws.Put(Table::kObjects, key, store::SerializeObject(rec));
+    processed.objects.push_back(&rec);
   }
   const uint64_t bytes = ws.bytes();
   RETURN_IF_ERROR(db.Write(&ws));

@@ -64,10 +64,25 @@ struct ProcessedAlert {
   features::Features features;                  // computed for this alert
   bool new_object = false;
 };
+// A row the batch wrote to detections, forced or nondetections (what insert streams carry).
+struct StoredRow {
+  store::Table table;
+  const alert::Alert* alert = nullptr;  // the packet that carried it
+  const alert::FieldRecord* raw = nullptr;
+  double mjd = 0;
+  const std::string* band = nullptr;
+};
+struct DeadLetterOut {
+  const Message* message = nullptr;
+  std::string reason;
+};
 struct ProcessedBatch {
   std::span<const Message> messages;
   std::vector<ProcessedAlert> alerts;
   std::vector<WatchlistHit> watchlist_hits;
+  std::vector<StoredRow> rows;                          // the rows written
+  std::vector<const store::ObjectRecord*> objects;      // each object the batch updated, once
+  std::vector<DeadLetterOut> dead_letters;              // units (or their tails) not decoded
 };
 class Sink {
  public:

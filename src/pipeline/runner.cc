@@ -144,6 +144,7 @@ Result<RunSummary> Run(Source* source, Level1* level1, const RunnerOptions& opti
       while (queue.Pop(&batch)) {
         metrics.queue_depth.store(static_cast<int64_t>(queue.size()));
         Status st = worker.Process(batch);
+        if (st.ok()) source->Completed(batch);
         if (!st.ok()) {
           std::lock_guard lock(error_mu);
           if (first_error.ok()) first_error = st;
@@ -158,6 +159,7 @@ Result<RunSummary> Run(Source* source, Level1* level1, const RunnerOptions& opti
   Progress progress(metrics, *source, options.progress_seconds);
   const auto start = Clock::now();
   auto last_flush = start;
+  auto last_checkpoint = start;
   bool stopped = false;
   Status read_error;
   for (;;) {
@@ -192,10 +194,19 @@ Result<RunSummary> Run(Source* source, Level1* level1, const RunnerOptions& opti
         break;
       }
     }
+    if (Clock::now() - last_checkpoint >
+        std::chrono::duration<double>(options.checkpoint_seconds)) {
+      last_checkpoint = Clock::now();
+      if (Status st = source->Checkpoint(/*final=*/false); !st.ok()) {
+        read_error = st;
+        break;
+      }
+    }
     if (!*more) break;
   }
   queue.Close();
   for (std::thread& w : workers) w.join();
+  if (first_error.ok() && read_error.ok()) read_error = source->Checkpoint(/*final=*/true);
   metrics.queue_depth.store(0);
   progress.End();
   if (!first_error.ok()) return first_error;

@@ -28,6 +28,7 @@ struct RunnerOptions {
   // A store without its write-ahead log loses, in a crash, what is not flushed yet (and the
   // source replays it); flushing every this many seconds bounds that replay. 0: never.
   double flush_seconds = 0;
+  double checkpoint_seconds = 5;                 // how often Source::Checkpoint runs
   const std::atomic<bool>* stop = nullptr;       // set from a signal handler to stop
 };
 

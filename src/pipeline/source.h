@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,16 @@ class Source {
   // Errors met while reading that are not tied to a message (unreadable file): the runner
   // stores each as a dead letter. Drained by the caller.
   virtual std::vector<std::pair<Message, std::string>> TakeFailures() { return {}; }
+  // A worker has stored `batch` (one vector Next filled) and handed it to every sink. Called
+  // from the worker threads.
+  virtual void Completed(std::span<const Message> batch) { (void)batch; }
+  // Records with the source what is done and durable (Kafka: commits offsets). The runner's
+  // reader thread calls it every checkpoint interval and once, `final`, after the workers
+  // finished. A source may retry a failed checkpoint later; an error ends the run.
+  virtual Status Checkpoint(bool final) {
+    (void)final;
+    return Status::Ok();
+  }
 };
 
 // Files or directories (searched for *.avro). Container files are split into blocks.

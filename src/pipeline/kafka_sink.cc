@@ -1,0 +1,120 @@
+#include "pipeline/kafka_sink.h"
+
+#include <fmt/format.h>
+
+#include "codec/json.h"
+#include "pipeline/outputs.h"
+#include "stream/kafka.h"
+
+namespace lantern::pipeline {
+namespace {
+
+std::string_view InsertTopicSuffix(store::Table table) {
+  switch (table) {
+    case store::Table::kDetections: return ".insert.detections";
+    case store::Table::kForced: return ".insert.forced";
+    default: return ".insert.nondetections";
+  }
+}
+
+stream::TopicSpec Topic(std::string name, int partitions,
+                        std::map<std::string, std::string> configs = {}) {
+  stream::TopicSpec t;
+  t.name = std::move(name);
+  t.partitions = partitions;
+  t.configs = std::move(configs);
+  return t;
+}
+
+}  // namespace
+
+KafkaSink::KafkaSink(KafkaSinkOptions options, std::unique_ptr<stream::Producer> producer)
+    : options_(std::move(options)), producer_(std::move(producer)) {}
+
+KafkaSink::~KafkaSink() = default;
+
+Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<stream::Admin> admin, stream::Admin::Create(options.bootstrap));
+  const std::string& p = options.prefix;
+  std::vector<stream::TopicSpec> topics = {Topic(p + ".alerts", options.partitions),
+                                           Topic(p + ".deadletter", 1)};
+  if (options.insert_streams) {
+    topics.push_back(
+        Topic(p + ".insert.objects", options.partitions, {{"cleanup.policy", "compact"}}));
+    for (const char* t : {".insert.detections", ".insert.forced", ".insert.nondetections"}) {
+      topics.push_back(Topic(p + t, options.partitions));
+    }
+  }
+  for (uint32_t id : options.watchlist_ids) {
+    topics.push_back(Topic(fmt::format("{}.watchlist.{}", p, id), 1));
+  }
+  for (const stream::TopicSpec& t : topics) {
+    RETURN_IF_ERROR(admin->CreateTopic(t, /*if_missing=*/true));
+  }
+  stream::ProducerOptions po;
+  po.bootstrap = options.bootstrap;
+  po.compression = "lz4";
+  ASSIGN_OR_RETURN(std::unique_ptr<stream::Producer> producer, stream::Producer::Create(po));
+  return std::unique_ptr<KafkaSink>(new KafkaSink(options, std::move(producer)));
+}
+
+Status KafkaSink::Write(const ProcessedBatch& batch) {
+  const std::string& p = options_.prefix;
+  const std::string alerts_topic = p + ".alerts";
+  // Each alert's hits go into its enriched message.
+  std::vector<std::vector<WatchlistHit>> hits(batch.alerts.size());
+  for (const WatchlistHit& h : batch.watchlist_hits) {
+    if (h.alert < hits.size()) hits[h.alert].push_back(h);
+  }
+  std::string value;
+  for (size_t i = 0; i < batch.alerts.size(); ++i) {
+    const ProcessedAlert& a = batch.alerts[i];
+    if (a.alert == nullptr) continue;
+    value.clear();
+    EncodeEnrichedAlert(a, hits[i], &value);
+    RETURN_IF_ERROR(producer_->Produce(alerts_topic, a.alert->object_id, value));
+  }
+  if (options_.insert_streams) {
+    for (const StoredRow& r : batch.rows) {
+      value.clear();
+      AppendRowJson(r.alert->survey, r.alert->object_id, *r.raw, r.mjd, *r.band, &value);
+      const std::string topic = p + std::string(InsertTopicSuffix(r.table));
+      RETURN_IF_ERROR(producer_->Produce(topic, r.alert->object_id, value));
+    }
+    const std::string objects_topic = p + ".insert.objects";
+    for (const store::ObjectRecord* o : batch.objects) {
+      value.clear();
+      AppendObjectRowJson(*o, &value);
+      RETURN_IF_ERROR(producer_->Produce(objects_topic, o->light_curve.object_id, value));
+    }
+  }
+  for (const WatchlistHit& h : batch.watchlist_hits) {
+    if (h.alert >= batch.alerts.size() || batch.alerts[h.alert].alert == nullptr) continue;
+    const alert::Alert& a = *batch.alerts[h.alert].alert;
+    value = fmt::format(R"({{"wl_id":{},"name":)", h.watchlist_id);
+    codec::AppendJsonString(h.target, &value);
+    value += fmt::format(R"(,"arcsec":{:.4f},"objectId":)", h.sep_arcsec);
+    codec::AppendJsonString(a.object_id, &value);
+    value += fmt::format(R"(,"alertId":{},"mjd":{:.6f},"ra":{:.7f},"dec":{:.7f}}})", a.alert_id,
+                         a.detection.mjd, a.detection.ra, a.detection.dec);
+    RETURN_IF_ERROR(
+        producer_->Produce(fmt::format("{}.watchlist.{}", p, h.watchlist_id), a.object_id, value));
+  }
+  for (const DeadLetterOut& d : batch.dead_letters) {
+    value = R"({"origin":)";
+    codec::AppendJsonString(d.message->origin, &value);
+    value += fmt::format(R"(,"position":{},"reason":)", d.message->position);
+    codec::AppendJsonString(d.reason, &value);
+    value += R"(,"raw_base64":")" + codec::Base64(d.message->raw()) + "\"}";
+    RETURN_IF_ERROR(producer_->Produce(p + ".deadletter", d.message->origin, value));
+  }
+  producer_->Poll(0);
+  return Status::Ok();
+}
+
+Status KafkaSink::Flush() { return producer_->Flush(options_.flush_timeout_ms); }
+
+uint64_t KafkaSink::delivered() const { return producer_->stats().delivered; }
+uint64_t KafkaSink::failed() const { return producer_->stats().failed; }
+
+}  // namespace lantern::pipeline

@@ -1,0 +1,224 @@
+#include "pipeline/kafka_source.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "stream/kafka.h"
+
+namespace lantern::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string Origin(const std::string& topic, int32_t partition) {
+  return fmt::format("kafka:{}/{}", topic, partition);
+}
+
+class KafkaSource final : public Source {
+ public:
+  KafkaSource(KafkaSourceOptions options, std::unique_ptr<stream::Consumer> consumer)
+      : options_(std::move(options)), consumer_(std::move(consumer)),
+        last_message_(Clock::now()) {
+    consumer_->SetRebalanceHook(
+        [this](stream::RebalanceEvent event, const std::vector<stream::TopicPartition>& parts) {
+          OnRebalance(event, parts);
+        });
+  }
+
+  // Leaves the group without a last commit: the runner made its final checkpoint, and what
+  // `durable` refers to may be gone by now.
+  ~KafkaSource() override {
+    closing_ = true;
+    consumer_->Close();
+  }
+
+  Result<bool> Next(size_t max, Clock::time_point deadline, std::vector<Message>* out) override {
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    ASSIGN_OR_RETURN(std::vector<stream::KafkaMessage> polled,
+                     consumer_->PollBatch(max, static_cast<int>(std::max<int64_t>(wait, 0))));
+    if (polled.empty()) {
+      const double idle = std::chrono::duration<double>(Clock::now() - last_message_).count();
+      return options_.exit_when_idle_seconds <= 0 || idle < options_.exit_when_idle_seconds;
+    }
+    last_message_ = Clock::now();
+    // One pending entry per partition of this batch, in the order batches are handed out.
+    std::map<std::string, Pending> entries;
+    for (stream::KafkaMessage& km : polled) {
+      const std::string origin = Origin(km.topic, km.partition);
+      auto [it, inserted] = entries.try_emplace(origin);
+      Pending& p = it->second;
+      if (inserted) {
+        p.first = km.offset;
+        p.partition = {km.topic, km.partition};
+      }
+      p.next = km.offset + 1;
+      if (options_.is_done && options_.is_done(origin, static_cast<uint64_t>(km.offset))) {
+        ++skipped_;
+        continue;
+      }
+      Message m;
+      m.kind = Message::Kind::kPacket;
+      m.bytes = std::move(km.value);
+      m.origin = origin;
+      m.position = static_cast<uint64_t>(km.offset);
+      out->push_back(std::move(m));
+      p.messages = true;
+    }
+    std::lock_guard lock(mu_);
+    for (auto& [origin, p] : entries) {
+      p.done = !p.messages;  // everything in it was stored before
+      pending_[origin].push_back(p);
+    }
+    PopDoneLocked();
+    return true;
+  }
+
+  void Completed(std::span<const Message> batch) override {
+    std::map<std::string, int64_t> firsts;
+    for (const Message& m : batch) {
+      auto [it, inserted] = firsts.try_emplace(m.origin, static_cast<int64_t>(m.position));
+      if (!inserted) it->second = std::min<int64_t>(it->second, m.position);
+    }
+    std::lock_guard lock(mu_);
+    for (const auto& [origin, first] : firsts) {
+      auto it = pending_.find(origin);
+      if (it == pending_.end()) continue;  // the partition was lost meanwhile
+      for (Pending& p : it->second) {
+        if (first >= p.first && first < p.next) p.done = true;
+      }
+    }
+    PopDoneLocked();
+    cv_.notify_all();
+  }
+
+  // A failed checkpoint (broker away) changes nothing that is committed: it is retried at the
+  // next one; the final one keeps trying for a while.
+  Status Checkpoint(bool final) override {
+    const auto give_up = Clock::now() + std::chrono::seconds(final ? 120 : 0);
+    for (;;) {
+      Status st = TryCheckpoint();
+      if (st.ok()) return st;
+      ++failed_checkpoints_;
+      std::fprintf(stderr, "lantern run: kafka checkpoint failed%s: %s\n",
+                   final ? "" : " (retried at the next)", st.ToString().c_str());
+      if (Clock::now() >= give_up) return final ? st : Status::Ok();
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+    }
+  }
+
+  Status TryCheckpoint() {
+    std::vector<stream::PartitionOffset> offsets;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [origin, c] : committable_) {
+        if (c.offset > c.committed) {
+          offsets.push_back({c.partition.topic, c.partition.partition, c.offset});
+        }
+      }
+    }
+    if (offsets.empty()) return Status::Ok();
+    if (options_.durable) RETURN_IF_ERROR(options_.durable());
+    RETURN_IF_ERROR(consumer_->Commit(offsets));
+    std::lock_guard lock(mu_);
+    for (const stream::PartitionOffset& o : offsets) {
+      Committable& c = committable_[Origin(o.topic, o.partition)];
+      c.committed = std::max(c.committed, o.offset);
+    }
+    return Status::Ok();
+  }
+
+  std::string Describe() const override {
+    const stream::ConsumerStats s = consumer_->stats();
+    return fmt::format("kafka {} partitions {} skipped {} errors {} failed checkpoints {}",
+                       options_.topic, consumer_->Assignment().size(), skipped_, s.errors,
+                       failed_checkpoints_);
+  }
+
+ private:
+  struct Pending {
+    stream::TopicPartition partition;
+    int64_t first = 0;
+    int64_t next = 0;
+    bool messages = false;
+    bool done = false;
+  };
+  struct Committable {
+    stream::TopicPartition partition;
+    int64_t offset = -1;     // next offset to read: everything before is done
+    int64_t committed = -1;  // what the group has
+  };
+
+  // Moves each partition's leading completed batches into what may be committed.
+  void PopDoneLocked() {
+    for (auto& [origin, queue] : pending_) {
+      while (!queue.empty() && queue.front().done) {
+        Committable& c = committable_[origin];
+        c.partition = queue.front().partition;
+        c.offset = std::max(c.offset, queue.front().next);
+        queue.pop_front();
+      }
+    }
+  }
+
+  // Runs on the reader thread, inside PollBatch.
+  void OnRebalance(stream::RebalanceEvent event,
+                   const std::vector<stream::TopicPartition>& partitions) {
+    if (event == stream::RebalanceEvent::kAssigned) return;
+    std::vector<std::string> origins;
+    for (const stream::TopicPartition& tp : partitions) {
+      origins.push_back(Origin(tp.topic, tp.partition));
+    }
+    if (event == stream::RebalanceEvent::kRevoked && !closing_) {
+      // Finish what is in flight for these partitions, then commit it while they are ours.
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] {
+          for (const std::string& o : origins) {
+            auto it = pending_.find(o);
+            if (it != pending_.end() && !it->second.empty()) return false;
+          }
+          return true;
+        });
+      }
+      (void)Checkpoint(/*final=*/false);  // if it fails, the next owner redoes the batches
+    }
+    std::lock_guard lock(mu_);
+    for (const std::string& o : origins) {
+      pending_.erase(o);
+      committable_.erase(o);
+    }
+  }
+
+  KafkaSourceOptions options_;
+  std::unique_ptr<stream::Consumer> consumer_;
+  Clock::time_point last_message_;
+  uint64_t skipped_ = 0;
+  bool closing_ = false;
+  uint64_t failed_checkpoints_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::deque<Pending>> pending_;  // by origin, in hand-out order
+  std::map<std::string, Committable> committable_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Source>> MakeKafkaSource(KafkaSourceOptions options) {
+  if (options.topic.empty()) return InvalidArgument("kafka source: no topic given");
+  stream::ConsumerOptions co;
+  co.bootstrap = options.bootstrap;
+  co.group_id = options.group;
+  ASSIGN_OR_RETURN(std::unique_ptr<stream::Consumer> consumer, stream::Consumer::Create(co));
+  RETURN_IF_ERROR(consumer->Subscribe({options.topic}));
+  return std::unique_ptr<Source>(new KafkaSource(std::move(options), std::move(consumer)));
+}
+
+}  // namespace lantern::pipeline

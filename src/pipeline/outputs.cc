@@ -1,0 +1,278 @@
+#include "pipeline/outputs.h"
+
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "codec/canonical_form.h"
+#include "codec/datum.h"
+#include "codec/json.h"
+#include "codec/varint.h"
+#include "survey/lantern_schema.h"
+
+namespace lantern::pipeline {
+namespace {
+
+// Avro binary primitives, appended to one buffer.
+class AvroWriter {
+ public:
+  explicit AvroWriter(std::string* out) : out_(out) {}
+
+  void Long(int64_t v) { codec::WriteVarLong(out_, v); }
+  void Bool(bool v) { out_->push_back(v ? 1 : 0); }
+  void Double(double v) { Fixed(std::bit_cast<uint64_t>(v), 8); }
+  void Float(float v) { Fixed(std::bit_cast<uint32_t>(v), 4); }
+  void String(std::string_view s) {
+    Long(static_cast<int64_t>(s.size()));
+    out_->append(s);
+  }
+  // ["null", "double"] and ["null", "float"]: NaN is null.
+  void OptionalDouble(double v) {
+    if (std::isnan(v)) {
+      Long(0);
+    } else {
+      Long(1);
+      Double(v);
+    }
+  }
+  void OptionalFloat(double v) {
+    if (std::isnan(v)) {
+      Long(0);
+    } else {
+      Long(1);
+      Float(static_cast<float>(v));
+    }
+  }
+
+ private:
+  void Fixed(uint64_t bits, int bytes) {
+    char buf[8];
+    for (int i = 0; i < bytes; ++i) buf[i] = static_cast<char>(bits >> (8 * i));
+    out_->append(buf, static_cast<size_t>(bytes));
+  }
+  std::string* out_;
+};
+
+void WriteDetection(const alert::Detection& d, AvroWriter* w) {
+  w->Long(d.source_id);
+  w->Double(d.mjd);
+  w->Double(d.ra);
+  w->Double(d.dec);
+  w->String(d.band);
+  w->Double(d.flux);
+  w->Double(d.flux_err);
+  w->OptionalDouble(d.mag);
+  w->OptionalDouble(d.mag_err);
+  w->Bool(d.is_positive);
+  w->OptionalFloat(d.reliability);
+}
+
+// An Avro array or map as one block: count, items, then the terminating empty block.
+template <typename T, typename Fn>
+void WriteBlock(const T& items, AvroWriter* w, Fn&& write_item) {
+  if (!items.empty()) {
+    w->Long(static_cast<int64_t>(items.size()));
+    for (const auto& item : items) write_item(item);
+  }
+  w->Long(0);
+}
+
+// Branch indexes of the features map's value union ["null", "double", "long", "string"].
+constexpr int64_t kNullBranch = 0;
+constexpr int64_t kDoubleBranch = 1;
+constexpr int64_t kLongBranch = 2;
+constexpr int64_t kStringBranch = 3;
+
+void WriteFeature(const features::FeatureValue& value, AvroWriter* w) {
+  if (const auto* d = std::get_if<double>(&value)) {
+    w->Long(kDoubleBranch);
+    w->Double(*d);
+  } else if (const auto* i = std::get_if<int64_t>(&value)) {
+    w->Long(kLongBranch);
+    w->Long(*i);
+  } else if (const auto* s = std::get_if<std::string>(&value)) {
+    w->Long(kStringBranch);
+    w->String(*s);
+  } else {
+    w->Long(kNullBranch);
+  }
+}
+
+std::string WatchlistsJson(std::span<const WatchlistHit> hits) {
+  std::string json = "[";
+  for (const WatchlistHit& h : hits) {
+    if (json.size() > 1) json += ',';
+    json += "{\"wl_id\":";
+    json += std::to_string(h.watchlist_id);
+    json += ",\"name\":";
+    codec::AppendJsonString(h.target, &json);
+    json += ",\"arcsec\":";
+    codec::AppendJsonNumber(h.sep_arcsec, &json);
+    json += '}';
+  }
+  json += ']';
+  return json;
+}
+
+// Keys written before a row's or object's own fields; a field of the same name would repeat
+// the key.
+bool IsLeadingRowKey(std::string_view name) {
+  return name == "survey" || name == "objectId" || name == "mjd" || name == "band";
+}
+bool IsObjectRowKey(std::string_view name) {
+  return name == "survey" || name == "objectId" || name == "ra" || name == "dec" ||
+         name == "context" || name == "latestAlertId";
+}
+
+void AppendKey(std::string_view key, std::string* out) {
+  codec::AppendJsonString(key, out);
+  out->push_back(':');
+}
+
+// Finite doubles as numbers, everything else as null.
+void AppendNumberOrNull(double v, std::string* out) {
+  if (std::isfinite(v)) {
+    codec::AppendJsonNumber(v, out);
+  } else {
+    *out += "null";
+  }
+}
+
+}  // namespace
+
+const std::shared_ptr<const codec::Schema>& EnrichedSchema() {
+  static const std::shared_ptr<const codec::Schema> schema = [] {
+    auto parsed = codec::Schema::Parse(survey::LanternEnrichedSchema());
+    // Invariant: the compiled-in schema always parses (covered by survey and pipeline tests).
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "built-in enriched schema does not parse: %s\n",
+                   std::string(parsed.status().message()).c_str());
+      std::abort();
+    }
+    return *parsed;
+  }();
+  return schema;
+}
+
+uint64_t EnrichedSchemaFingerprint() {
+  static const uint64_t fingerprint =
+      codec::AvroFingerprint64(codec::CanonicalForm(*EnrichedSchema()));
+  return fingerprint;
+}
+
+void EncodeEnrichedAlert(const ProcessedAlert& processed, std::span<const WatchlistHit> hits,
+                         std::string* out) {
+  const alert::Alert& a = *processed.alert;
+  out->clear();
+  out->append(kSingleObjectMagic);
+  const uint64_t fp = EnrichedSchemaFingerprint();
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(fp >> (8 * i)));
+
+  AvroWriter w(out);
+  w.String(alert::SurveyName(a.survey));
+  w.String(a.schema_version);
+  w.Long(a.alert_id);
+  w.String(a.object_id);
+  WriteDetection(a.detection, &w);
+  WriteBlock(a.prv_detections, &w, [&](const alert::Detection& d) { WriteDetection(d, &w); });
+  WriteBlock(a.forced, &w, [&](const alert::ForcedPhot& f) {
+    w.Long(f.source_id);
+    w.Double(f.mjd);
+    w.String(f.band);
+    w.Double(f.flux);
+    w.Double(f.flux_err);
+  });
+  WriteBlock(a.nondetections, &w, [&](const alert::NonDetection& n) {
+    w.Double(n.mjd);
+    w.String(n.band);
+    w.Double(n.limiting_mag);
+    w.Double(n.limiting_flux);
+  });
+  // The cutoutKind enum lists the kinds in alert::CutoutKind's order.
+  WriteBlock(a.cutouts, &w, [&](const alert::Cutout& c) {
+    w.Long(static_cast<int64_t>(c.kind));
+    w.String(alert::CutoutFormatName(c.format));
+    w.Long(static_cast<int64_t>(c.bytes.size()));
+    w.String(c.ref);
+  });
+  WriteBlock(processed.features.columns(), &w, [&](const auto& column) {
+    w.String(column.first);
+    WriteFeature(column.second, &w);
+  });
+
+  const bool context = processed.object != nullptr && !processed.object->context_json.empty();
+  const int64_t annotations = (context ? 1 : 0) + (hits.empty() ? 0 : 1);
+  if (annotations > 0) {
+    w.Long(annotations);
+    if (context) {
+      w.String("context");
+      w.String(processed.object->context_json);
+    }
+    if (!hits.empty()) {
+      w.String("watchlists");
+      w.String(WatchlistsJson(hits));
+    }
+  }
+  w.Long(0);
+}
+
+void AppendRowJson(alert::Survey survey, std::string_view object_id, const alert::FieldRecord& raw,
+                   double mjd, std::string_view band, std::string* out) {
+  *out += "{\"survey\":";
+  codec::AppendJsonString(alert::SurveyName(survey), out);
+  *out += ",\"objectId\":";
+  codec::AppendJsonString(object_id, out);
+  *out += ",\"mjd\":";
+  codec::AppendJsonNumber(mjd, out);
+  *out += ",\"band\":";
+  codec::AppendJsonString(band, out);
+  const auto* datum = dynamic_cast<const codec::Datum*>(raw.packet());
+  if (datum != nullptr) {
+    const codec::Value record = datum->FromHandle(raw.handle());
+    if (record.type() == codec::Type::kRecord) {
+      const std::vector<codec::Field>& fields = record.node().fields;
+      for (uint32_t i = 0; i < record.FieldCount(); ++i) {
+        if (IsLeadingRowKey(fields[i].name)) continue;
+        out->push_back(',');
+        AppendKey(fields[i].name, out);
+        codec::AppendJson(record.FieldAt(i), out);
+      }
+    }
+  }
+  out->push_back('}');
+}
+
+void AppendObjectRowJson(const store::ObjectRecord& object, std::string* out) {
+  const features::LightCurve& lc = object.light_curve;
+  *out += "{\"survey\":";
+  codec::AppendJsonString(alert::SurveyName(lc.survey), out);
+  *out += ",\"objectId\":";
+  codec::AppendJsonString(lc.object_id, out);
+  *out += ",\"ra\":";
+  AppendNumberOrNull(object.ra, out);
+  *out += ",\"dec\":";
+  AppendNumberOrNull(object.dec, out);
+  for (const auto& [name, value] : object.features.columns()) {
+    if (IsObjectRowKey(name)) continue;
+    out->push_back(',');
+    AppendKey(name, out);
+    if (const auto* d = std::get_if<double>(&value)) {
+      AppendNumberOrNull(*d, out);
+    } else if (const auto* i = std::get_if<int64_t>(&value)) {
+      *out += std::to_string(*i);
+    } else if (const auto* s = std::get_if<std::string>(&value)) {
+      codec::AppendJsonString(*s, out);
+    } else {
+      *out += "null";
+    }
+  }
+  *out += ",\"context\":";
+  *out += object.context_json.empty() ? std::string_view("null")
+                                      : std::string_view(object.context_json);
+  *out += ",\"latestAlertId\":";
+  *out += std::to_string(object.latest_alert_id);
+  out->push_back('}');
+}
+
+}  // namespace lantern::pipeline

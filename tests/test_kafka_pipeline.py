@@ -1,0 +1,218 @@
+"""`lantern run` from Kafka to Kafka against a real broker (scripts/kafka start; LANTERN_KAFKA
+= its bootstrap address; skipped without it).
+
+* Real alerts of ../shared/data multiplied ×25 (`lantern produce --multiply 25`) into a
+  4-partition topic; `lantern run --source kafka://… --sink kafka://…` consumes them: every
+  input alert is in the store exactly once and in <prefix>.alerts exactly once per input
+  packet, the insert streams hold exactly the store's rows, and the group's commits reach the
+  end of every partition.
+* Two `lantern run` processes in one consumer group, one SIGKILLed mid-stream and restarted:
+  nothing is lost and no store holds an alert twice.
+* The broker stopped for 20 s mid-run and restarted: the run waits, recovers and completes.
+* A corrupt message ends up in <prefix>.deadletter with its reason; the rest flows.
+"""
+import collections
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from test_pipeline import run, stats  # noqa: E402
+
+KAFKA = os.environ.get("LANTERN_KAFKA")
+pytestmark = pytest.mark.skipif(not KAFKA, reason="LANTERN_KAFKA is not set (scripts/kafka start)")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def unique(name):
+    return f"lt-{name}-{uuid.uuid4().hex[:10]}"
+
+
+def consume_topic(topic, idle_s=3.0, timeout_s=240):
+    """Every message of `topic` from the beginning, read until idle_s passes without one."""
+    from confluent_kafka import Consumer
+
+    c = Consumer({"bootstrap.servers": KAFKA, "group.id": unique("reader"),
+                  "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                  "isolation.level": "read_committed"})
+    c.subscribe([topic])
+    got = []
+    deadline = time.time() + timeout_s
+    last = time.time()
+    while time.time() < deadline and time.time() - last < idle_s + (10 if not got else 0):
+        batch = c.consume(num_messages=1000, timeout=0.5)
+        for m in batch:
+            if m.error() is None:
+                got.append((m.key(), m.value()))
+        if batch:
+            last = time.time()
+    c.close()
+    return got
+
+
+def committed_and_high(topic, group, partitions=4):
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": KAFKA, "group.id": group, "enable.auto.commit": False})
+    parts = [TopicPartition(topic, p) for p in range(partitions)]
+    committed = {tp.partition: tp.offset for tp in c.committed(parts, timeout=10)}
+    high = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in range(partitions)}
+    c.close()
+    return committed, high
+
+
+def enriched_alert_ids(messages):
+    """alertId of each <prefix>.alerts message (Avro single-object encoding, Lantern's schema)."""
+    import fastavro
+
+    with open(os.path.join(REPO, "schemas", "lantern", "alert_enriched.avsc")) as f:
+        schema = fastavro.parse_schema(json.load(f))
+    import io
+    ids = []
+    for _, value in messages:
+        assert value[:2] == b"\xc3\x01", value[:2]
+        rec = fastavro.schemaless_reader(io.BytesIO(value[10:]), schema)
+        ids.append((rec["survey"], rec["alertId"]))
+    return ids
+
+
+def produce(lantern, data_dir, topic, *args):
+    r = subprocess.run([lantern, "produce", "--to", f"kafka://{KAFKA}/{topic}", "--partitions", "4",
+                        "--schema-dir", os.path.join(data_dir, "lsst", "schema"), *args],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def run_args(data_dir, topic, group, prefix, store):
+    return ["run", "--source", f"kafka://{KAFKA}/{topic}", "--group", group,
+            "--sink", f"kafka://{KAFKA}", "--sink-prefix", prefix, "--exit-when-idle", "6",
+            "--schema-dir", os.path.join(data_dir, "lsst", "schema"), "--data-dir", store,
+            "--progress", "0"]
+
+
+@pytest.fixture(scope="module")
+def reference(lantern, data_dir, tmp_path_factory):
+    """The store of a plain run over the real files (exactly-once against fastavro is checked
+    by test_pipeline.py): what one copy of the data gives."""
+    store = tmp_path_factory.mktemp("files") / "store"
+    run(lantern, "run", "--source", f"files:{data_dir}", "--schema-dir",
+        os.path.join(data_dir, "lsst", "schema"), "--data-dir", store, "--progress", "0")
+    return stats(lantern, store)
+
+
+def test_multiplied_real_alerts_exactly_once(lantern, data_dir, reference, tmp_path):
+    topic, group, prefix = unique("in"), unique("group"), unique("out")
+    out = produce(lantern, data_dir, topic, "--multiply", "25", data_dir)
+    assert "failed 0" in out, out
+    store = tmp_path / "store"
+    r = run(lantern, *run_args(data_dir, topic, group, prefix, store), timeout=1800)
+    got = stats(lantern, store)
+    for table in ("objects", "detections", "forced", "nondetections", "alerts"):
+        assert got[table] == 25 * reference[table], (table, got[table], reference[table])
+    assert got["deadletters"] == 25 * reference["deadletters"]
+
+    # Each input packet's alerts once in <prefix>.alerts; every stored alert is there.
+    alerts = consume_topic(f"{prefix}.alerts")
+    ids = enriched_alert_ids(alerts)
+    assert len(set(ids)) == got["alerts"]
+    # Insert streams: exactly the rows the store wrote; objects (compacted) by distinct key.
+    for table in ("detections", "forced", "nondetections"):
+        rows = consume_topic(f"{prefix}.insert.{table}")
+        assert len(rows) == got[table], (table, len(rows), got[table], r.stderr)
+    objects = consume_topic(f"{prefix}.insert.objects")
+    assert len({k for k, _ in objects}) == got["objects"]
+    committed, high = committed_and_high(topic, group)
+    assert committed == high
+
+
+def test_two_workers_one_killed(lantern, data_dir, reference, tmp_path):
+    """Two processes in one group, each with its own store; one is SIGKILLed and restarted.
+    Together the stores hold every alert; each store holds each alert once (keys), and the
+    alerts topic is complete."""
+    topic, group, prefix = unique("in"), unique("group"), unique("out")
+    produce(lantern, data_dir, topic, "--multiply", "9", data_dir)
+    stores = [tmp_path / "a", tmp_path / "b"]
+    procs = [subprocess.Popen([lantern, *run_args(data_dir, topic, group, prefix, s)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for s in stores]
+    time.sleep(12)
+    procs[0].send_signal(signal.SIGKILL)
+    procs[0].wait()
+    procs[0] = subprocess.Popen([lantern, *run_args(data_dir, topic, group, prefix, stores[0])],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for p in procs:
+        _, err = p.communicate(timeout=1200)
+        assert p.returncode == 0, err
+    ids = set(enriched_alert_ids(consume_topic(f"{prefix}.alerts")))
+    assert len(ids) == 9 * reference["alerts"]
+    totals = [stats(lantern, s) for s in stores]
+    # Redone work after the kill may sit in both stores, never twice in one (keys).
+    assert sum(t["alerts"] for t in totals) >= 9 * reference["alerts"]
+    committed, high = committed_and_high(topic, group)
+    assert committed == high
+
+
+def test_broker_outage(lantern, data_dir, reference, tmp_path):
+    """The broker stops for 20 s mid-run and comes back: the run waits and completes."""
+    port = KAFKA.rsplit(":", 1)[1]
+    kafka_dir = os.environ.get("LANTERN_KAFKA_DIR")
+    if not kafka_dir:
+        pytest.skip("LANTERN_KAFKA_DIR (the broker's --dir) is not set")
+    topic, group, prefix = unique("in"), unique("group"), unique("out")
+    produce(lantern, data_dir, topic, "--multiply", "9", data_dir)
+    store = tmp_path / "store"
+    args = run_args(data_dir, topic, group, prefix, store)
+    args[args.index("--exit-when-idle") + 1] = "40"
+    proc = subprocess.Popen([lantern, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(5)
+    kafka = os.path.join(REPO, "scripts", "kafka")
+    subprocess.run([kafka, "stop", "--dir", kafka_dir], check=True, capture_output=True)
+    time.sleep(20)
+    subprocess.run([kafka, "start", "--dir", kafka_dir, "--port", port], check=True,
+                   capture_output=True)
+    _, err = proc.communicate(timeout=1200)
+    assert proc.returncode == 0, err
+    got = stats(lantern, store)
+    assert got["alerts"] == 9 * reference["alerts"]
+    ids = enriched_alert_ids(consume_topic(f"{prefix}.alerts"))
+    assert len(set(ids)) == got["alerts"]
+    committed, high = committed_and_high(topic, group)
+    assert committed == high
+
+
+def test_corrupt_message_goes_to_deadletter(lantern, data_dir, tmp_path):
+    from confluent_kafka import Producer
+
+    topic, group, prefix = unique("in"), unique("group"), unique("out")
+    ztf = os.path.join(data_dir, "ztf", "alerts", "native")
+    files = sorted(os.path.join(d, f) for d, _, fs in os.walk(ztf) for f in fs
+                   if f.endswith(".avro"))[:20]
+    p = Producer({"bootstrap.servers": KAFKA, "message.max.bytes": 16 << 20})
+    for i, f in enumerate(files):
+        with open(f, "rb") as fh:
+            p.produce(topic, fh.read(), key=os.path.basename(f).encode())
+        if i == 10:
+            p.produce(topic, b"Obj\x01this is not an alert", key=b"bad")
+    p.flush(30)
+    store = tmp_path / "store"
+    run(lantern, *run_args(data_dir, topic, group, prefix, store), timeout=600)
+    got = stats(lantern, store)
+    assert got["deadletters"] == 1
+    assert got["alerts"] >= 20
+    dead = consume_topic(f"{prefix}.deadletter")
+    assert len(dead) == 1
+    d = json.loads(dead[0][1])
+    assert d["origin"].startswith(f"kafka:{topic}/")
+    assert d["reason"]
+    import base64
+    assert base64.b64decode(d["raw_base64"]) == b"Obj\x01this is not an alert"
