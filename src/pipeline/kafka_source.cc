@@ -17,6 +17,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr double kUnassignedIdleSeconds = 60;
+
 std::string Origin(const std::string& topic, int32_t partition) {
   return fmt::format("kafka:{}/{}", topic, partition);
 }
@@ -45,8 +47,14 @@ class KafkaSource final : public Source {
     ASSIGN_OR_RETURN(std::vector<stream::KafkaMessage> polled,
                      consumer_->PollBatch(max, static_cast<int>(std::max<int64_t>(wait, 0))));
     if (polled.empty()) {
+      if (options_.exit_when_idle_seconds <= 0) return true;
       const double idle = std::chrono::duration<double>(Clock::now() - last_message_).count();
-      return options_.exit_when_idle_seconds <= 0 || idle < options_.exit_when_idle_seconds;
+      // Without partitions the group may still be waiting for a dead member's session to
+      // expire before it hands them out: wait longer before calling that idle.
+      const double limit = consumer_->Assignment().empty()
+                               ? std::max(options_.exit_when_idle_seconds, kUnassignedIdleSeconds)
+                               : options_.exit_when_idle_seconds;
+      return idle < limit;
     }
     last_message_ = Clock::now();
     // One pending entry per partition of this batch, in the order batches are handed out.
@@ -171,7 +179,10 @@ class KafkaSource final : public Source {
   // Runs on the reader thread, inside PollBatch.
   void OnRebalance(stream::RebalanceEvent event,
                    const std::vector<stream::TopicPartition>& partitions) {
-    if (event == stream::RebalanceEvent::kAssigned) return;
+    if (event == stream::RebalanceEvent::kAssigned) {
+      last_message_ = Clock::now();  // new partitions: the idle time starts again
+      return;
+    }
     std::vector<std::string> origins;
     for (const stream::TopicPartition& tp : partitions) {
       origins.push_back(Origin(tp.topic, tp.partition));
@@ -216,6 +227,9 @@ Result<std::unique_ptr<Source>> MakeKafkaSource(KafkaSourceOptions options) {
   stream::ConsumerOptions co;
   co.bootstrap = options.bootstrap;
   co.group_id = options.group;
+  // A member that died is noticed after 10 s (librdkafka's default is 45 s), so its partitions
+  // move to the others sooner.
+  co.extra = {{"session.timeout.ms", "10000"}, {"heartbeat.interval.ms", "2000"}};
   ASSIGN_OR_RETURN(std::unique_ptr<stream::Consumer> consumer, stream::Consumer::Create(co));
   RETURN_IF_ERROR(consumer->Subscribe({options.topic}));
   return std::unique_ptr<Source>(new KafkaSource(std::move(options), std::move(consumer)));
