@@ -2,11 +2,15 @@
 bootstrap address; skipped without it). Every real alert file in ../shared/data goes into a
 4-partition topic; an independent consumer (confluent-kafka, in a consumer group with manual
 commits) reads everything back and checks the message count, that each payload is exactly
-one input file's bytes, and that one key always lands in one partition."""
+one input file's bytes, and that one key always lands in one partition. Also: `--multiply`
+(every real file x9, copies decoded back with `lantern inspect`) and `lantern rates
+kafka://...` against `lantern rates FILES`."""
 import collections
 import glob
 import hashlib
 import io
+import json
+import math
 import os
 import subprocess
 import time
@@ -104,3 +108,125 @@ def test_bad_url_is_a_clear_error(lantern):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2
     assert "has no :PORT" in r.stderr
+
+
+def delete_topic(topic):
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": KAFKA})
+    for f in admin.delete_topics([topic]).values():
+        f.result(timeout=30)
+
+
+def inspect(lantern, data_dir, paths):
+    schema = os.path.join(data_dir, "lsst", "schema")
+    r = subprocess.run([lantern, "inspect", "--schema-dir", schema, *paths],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def separation_arcsec(ra1, dec1, ra2, dec2):
+    r = math.radians  # haversine: accurate for small angles
+    h = (math.sin(r(dec2 - dec1) / 2) ** 2
+         + math.cos(r(dec1)) * math.cos(r(dec2)) * math.sin(r(ra2 - ra1) / 2) ** 2)
+    return math.degrees(2 * math.asin(math.sqrt(h))) * 3600
+
+
+def test_multiply_real_files(lantern, data_dir, tmp_path):
+    files = sorted(glob.glob(os.path.join(data_dir, "**", "*.avro"), recursive=True))
+    originals = inspect(lantern, data_dir, [data_dir])
+    original_objects = {a["object_id"] for a in originals}
+    original_alert_ids = {a["alert_id"] for a in originals}
+    objects_of_file = collections.defaultdict(set)
+    for a in originals:
+        objects_of_file[a["file"]].add(a["object_id"])
+    # A packet of one object is keyed by it (packets of several objects have no key).
+    original_keys = {next(iter(o)) for o in objects_of_file.values() if len(o) == 1} - {""}
+    by_mjd = collections.defaultdict(list)
+    for a in originals:
+        if a["mjd"] is not None:
+            by_mjd[a["mjd"]].append((a["ra"], a["dec"]))
+
+    n = 9
+    topic = f"lantern-test-multiply-{uuid.uuid4().hex[:12]}"
+    try:
+        out = produce(lantern, topic, "--multiply", str(n), "--schema-dir",
+                      os.path.join(data_dir, "lsst", "schema"), data_dir)
+        assert f"produced {n * len(files)} messages" in out, out
+        assert "failed 0" in out, out
+        assert f"multiplied {len(files)} packets x {n} (2 arcsec apart)" in out, out
+        got, committed, high = consume_all(topic, n * len(files), timeout_s=180)
+    finally:
+        delete_topic(topic)
+    assert len(got) == n * len(files)
+    assert committed == high
+
+    partitions_of_key = collections.defaultdict(set)
+    for p, _, k, _ in got:
+        if k is not None:
+            partitions_of_key[k.decode()].add(p)
+    assert all(len(ps) == 1 for ps in partitions_of_key.values())
+    # Each original key (object) became n new ones, none of them an original object.
+    assert len(partitions_of_key) == n * len(original_keys)
+    assert not set(partitions_of_key) & original_objects
+
+    # Decode a sample of copies (ZTF containers and Rubin Confluent messages alike).
+    sample = got[:: len(got) // 40] + [m for m in got if m[3][:1] == b"\x00"][:10]
+    key_of = {}
+    for i, (_, _, key, value) in enumerate(sample):
+        path = tmp_path / f"copy{i:03d}.avro"
+        path.write_bytes(value)
+        key_of[str(path)] = key
+    copies = inspect(lantern, data_dir, sorted(key_of))
+    assert len(copies) >= len(sample)
+    assert {c["survey"] for c in copies} == {"ztf", "lsst"}
+    moved = 0
+    for c in copies:
+        assert c["object_id"] not in original_objects, c
+        assert c["alert_id"] not in original_alert_ids, c
+        if key_of[c["file"]] is not None:
+            assert key_of[c["file"]].decode() == c["object_id"], c
+        # Moved by at most the grid's corner distance (3 x 3 grid, 2 arcsec apart).
+        if c["mjd"] in by_mjd:
+            sep = min(separation_arcsec(c["ra"], c["dec"], ra, dec) for ra, dec in by_mjd[c["mjd"]])
+            assert sep <= 2 * math.sqrt(2) + 1e-3, c
+            moved += sep > 1.9
+    assert moved > 0
+
+
+def test_multiply_needs_a_square(lantern, data_dir):
+    for bad in ("8", "0"):
+        r = subprocess.run([lantern, "produce", "--to", f"kafka://{KAFKA}/never-created",
+                            "--multiply", bad, data_dir],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2, r.stderr
+        assert "square number" in r.stderr, r.stderr
+
+
+def test_rates_from_kafka_match_files(lantern, data_dir):
+    schema = os.path.join(data_dir, "lsst", "schema")
+    topic = f"lantern-test-rates-{uuid.uuid4().hex[:12]}"
+    try:
+        produce(lantern, topic, "--schema-dir", schema, data_dir)
+        from_kafka = subprocess.run([lantern, "rates", "--json", "--schema-dir", schema,
+                                     f"kafka://{KAFKA}/{topic}"],
+                                    capture_output=True, text=True, timeout=120)
+    finally:
+        delete_topic(topic)
+    from_files = subprocess.run([lantern, "rates", "--json", "--schema-dir", schema, data_dir],
+                                capture_output=True, text=True, timeout=120)
+    assert from_kafka.returncode == 0, from_kafka.stderr
+    assert from_files.returncode == 0, from_files.stderr
+    k, f = json.loads(from_kafka.stdout), json.loads(from_files.stdout)
+    assert k["messages"] == len(glob.glob(os.path.join(data_dir, "**", "*.avro"), recursive=True))
+    assert k["alerts"] > k["messages"]
+    assert k == f
+
+
+def test_rates_missing_topic(lantern):
+    topic = f"lantern-no-such-topic-{uuid.uuid4().hex[:12]}"
+    r = subprocess.run([lantern, "rates", f"kafka://{KAFKA}/{topic}"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert "does not exist" in r.stderr

@@ -1,8 +1,9 @@
-// `lantern rates [--schema-dir DIR|URL] [--json] [--png FILE] PATH...`: alert rates from the
-// alerts' own observation times — per second (min, max, mean, median over the seconds that
-// have alerts; how many seconds of the span have none), the busiest minute, per night — and
-// the peak compared with the LSST targets. The reading and the statistics live in
-// stream/rates.h; the message source is files here (a Kafka topic plugs in the same way).
+// `lantern rates [--schema-dir DIR|URL] [--json] [--png FILE] PATH...|kafka://HOST:PORT/TOPIC`:
+// alert rates from the alerts' own observation times — per second (min, max, mean, median over
+// the seconds that have alerts; how many seconds of the span have none), the busiest minute,
+// per night — and the peak compared with the LSST targets. The reading and the statistics live
+// in stream/rates.h; the messages come from files or from a whole Kafka topic, read once up
+// to its end at the start (stream/topic_reader.h).
 #include "stream/rates.h"
 
 #include <fmt/format.h>
@@ -14,6 +15,8 @@
 #include "cli/commands.h"
 #include "core/file.h"
 #include "image/rate_plot.h"
+#include "stream/kafka.h"
+#include "stream/topic_reader.h"
 
 namespace lantern::cli {
 namespace {
@@ -69,11 +72,43 @@ void PrintText(const stream::RateStats& s, const stream::CountReport& r) {
                n.peak_per_minute);
 }
 
+// Every message stored in the topic when the read starts; origin "kafka:TOPIC/PARTITION@OFFSET".
+stream::MessageSource KafkaMessages(stream::KafkaUrl url) {
+  return [url](const stream::MessageFn& on_message) -> Status {
+    stream::TopicReadOptions options;
+    options.bootstrap = url.bootstrap;
+    options.topic = url.topic;
+    auto read = stream::ReadTopicToEnd(options, [&](const stream::KafkaMessage& m) {
+      on_message(m.value, fmt::format("kafka:{}/{}@{}", m.topic, m.partition, m.offset));
+    });
+    return read.status();
+  };
+}
+
 int RunRates(const RatesOptions& opt) {
   std::unique_ptr<codec::SchemaResolver> resolver;
   if (!opt.schema_dir.empty()) resolver = codec::MakeSchemaResolver(opt.schema_dir);
+  stream::MessageSource source;
+  if (opt.paths.size() == 1 && opt.paths[0].starts_with("kafka://")) {
+    auto url = stream::ParseKafkaUrl(opt.paths[0]);
+    if (!url.ok() || url->topic.empty()) {
+      fmt::print(stderr, "lantern rates: {}\n",
+                 url.ok() ? opt.paths[0] + " names no topic" : url.status().message());
+      return 2;
+    }
+    source = KafkaMessages(*std::move(url));
+  } else {
+    for (const std::string& p : opt.paths) {
+      if (p.starts_with("kafka://")) {
+        fmt::print(stderr, "lantern rates: {}: a Kafka topic is read alone, not with other "
+                           "paths\n", p);
+        return 2;
+      }
+    }
+    source = stream::FileMessages(opt.paths);
+  }
   stream::RateCounter counter;
-  auto report = stream::CountAlertTimes(stream::FileMessages(opt.paths), resolver.get(), &counter);
+  auto report = stream::CountAlertTimes(source, resolver.get(), &counter);
   if (!report.ok()) {
     fmt::print(stderr, "lantern rates: {}\n", report.status().message());
     return 2;
@@ -107,7 +142,9 @@ int RunRates(const RatesOptions& opt) {
 void AddRates(CLI::App& app) {
   auto opt = std::make_shared<RatesOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "rates", "Alert rates per second, minute and night from the alerts' observation times");
+      "rates",
+      "Alert rates per second, minute and night from the alerts' observation times, of files "
+      "or of a whole Kafka topic (PATH = kafka://HOST:PORT/TOPIC, read once to its end)");
   AddAlertPathOptions(cmd, &opt->paths, &opt->schema_dir);
   cmd->add_flag("--json", opt->json, "Print one JSON object instead of text");
   cmd->add_option("--png", opt->png, "Also draw alerts per second against time into this PNG");

@@ -1,8 +1,8 @@
 // Alert rates: how many alerts a stream carries per second, per minute and per night, from
 // the alerts' own observation times, compared with the LSST rate targets (DESIGN.md: 1 kHz
 // minimum, 10 kHz design, 100 kHz stretch). RateCounter collects times; CountAlertTimes feeds
-// it from any MessageSource (files now; a Kafka topic plugs in the same way). RateCounter is a
-// single-threaded value type.
+// it from any MessageSource (files here; a whole Kafka topic in src/cli/rates.cc, through
+// stream/topic_reader.h). RateCounter is a single-threaded value type.
 #pragma once
 
 #include <cstdint>
