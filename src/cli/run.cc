@@ -54,6 +54,7 @@ struct RunOptions {
   std::string sink;
   std::string sink_prefix = "lantern";
   int sink_partitions = 4;
+  bool no_insert_streams = false;
   double flush_seconds = 60;
   bool no_alerts_table = false;
 };
@@ -202,6 +203,7 @@ int RunMain(const RunOptions& opt) {
     ko.bootstrap = url->bootstrap;
     ko.prefix = opt.sink_prefix;
     ko.partitions = opt.sink_partitions;
+    ko.insert_streams = !opt.no_insert_streams;
     for (size_t i = 0; i < watchers.size(); ++i) ko.watchlist_ids.push_back(i + 1);
     auto sink = pipeline::KafkaSink::Create(ko);
     if (!sink.ok()) return fail(sink.status());
@@ -302,6 +304,9 @@ void AddRun(CLI::App& app) {
   cmd->add_option("--sink-prefix", opt->sink_prefix, "Output topic prefix (default lantern)");
   cmd->add_option("--sink-partitions", opt->sink_partitions,
                   "Partitions of the output topics the sink creates (default 4)");
+  cmd->add_flag("--no-insert-streams", opt->no_insert_streams,
+                "Sink: publish enriched alerts, watchlist hits and dead letters only (no "
+                "<prefix>.insert.* rows)");
   cmd->add_flag("--wal", opt->wal,
                 "Keep RocksDB's write-ahead log (default off: a crash loses the unflushed "
                 "writes, all tables together, and the source replays them)");
