@@ -189,9 +189,11 @@ class KafkaSource final : public Source {
     }
     if (event == stream::RebalanceEvent::kRevoked && !closing_) {
       // Finish what is in flight for these partitions, then commit it while they are ours.
+      // (Bounded: if the workers stopped on an error, give the partitions up uncommitted.)
+      bool drained;
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] {
+        drained = cv_.wait_for(lock, std::chrono::seconds(120), [&] {
           for (const std::string& o : origins) {
             auto it = pending_.find(o);
             if (it != pending_.end() && !it->second.empty()) return false;
@@ -199,7 +201,8 @@ class KafkaSource final : public Source {
           return true;
         });
       }
-      (void)Checkpoint(/*final=*/false);  // if it fails, the next owner redoes the batches
+      // If it fails, the next owner redoes the batches.
+      if (drained) (void)Checkpoint(/*final=*/false);
     }
     std::lock_guard lock(mu_);
     for (const std::string& o : origins) {
