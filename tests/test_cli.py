@@ -186,3 +186,56 @@ def test_xmatch_lcat_equals_csv(lantern, data_dir, tmp_path):
         outputs.append(out.read_text())
     assert outputs[0].count("\n") > 3
     assert all(o == outputs[0] for o in outputs)
+
+
+def test_filter_registry_commands(lantern, data_dir, tmp_path):
+    d = str(tmp_path / "data")
+    add = [lantern, "filter", "add", "--data-dir", d, "--owner", "alice", "--name", "bright",
+           "--selected", "objectId, ncand", "--conditions", "ncand > 1 ORDER BY ncand DESC"]
+    assert "added filter alice/bright" in run(*add).stdout
+    assert "replaced filter alice/bright" in run(*add, "--mode", "lite", "--quota-mb", "5").stdout
+    run(lantern, "filter", "add", "--data-dir", d, "--owner", "bob", "--name", "lsst",
+        "--survey", "lsst", "--selected", "diaObjectId", "--conditions", "nDiaSources >= 5",
+        "--muted")
+    listed = json.loads(run(lantern, "filter", "list", "--json", "--data-dir", d).stdout)
+    assert [(f["owner"], f["name"], f["active"]) for f in listed] == [
+        ("alice", "bright", True), ("bob", "lsst", False)]
+    shown = json.loads(run(lantern, "filter", "show", "alice", "bright", "--data-dir", d).stdout)
+    assert shown["mode"] == "lite" and shown["daily_quota_bytes"] == 5000000
+    assert shown["topic"] == "lantern.filter.alice.bright"
+
+    # A filter that does not compile is refused with the parser's error and exit code 2.
+    p = run(lantern, "filter", "add", "--data-dir", d, "--owner", "eve", "--name", "drop",
+            "--selected", "objectId", "--conditions", "ncand > 1; DROP", check=False)
+    assert p.returncode == 2 and "';' is not allowed" in p.stderr
+    p = run(lantern, "filter", "add", "--data-dir", d, "--owner", "eve", "--name", "x.y",
+            "--selected", "objectId", "--conditions", "ncand > 1", check=False)
+    assert p.returncode == 2 and "'x.y'" in p.stderr
+
+    run(lantern, "filter", "mute", "alice", "bright", "--data-dir", d)
+    run(lantern, "filter", "unmute", "bob", "lsst", "--data-dir", d)
+    listed = json.loads(run(lantern, "filter", "list", "--json", "--data-dir", d).stdout)
+    assert [(f["name"], f["active"]) for f in listed] == [("bright", False), ("lsst", True)]
+
+    # test: the same rows as `lantern query` over a store.
+    alerts = os.path.join(data_dir, "ztf", "alerts", "native", "ampel-ztf")
+    run(lantern, "run", "--source", "files:" + alerts, "--data-dir", d)
+    p = run(lantern, "filter", "test", "alice", "bright", "--json", "--limit", "3",
+            "--data-dir", d)
+    q = run(lantern, "query", "--json", "--limit", "3", "--selected", "objectId, ncand",
+            "--conditions", "ncand > 1 ORDER BY ncand DESC", "--data-dir", d)
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert len(rows) == 3 and p.stdout == q.stdout
+    assert rows[0]["ncand"] >= rows[1]["ncand"] >= rows[2]["ncand"] > 1
+    assert "3 rows in" in p.stderr and " ms" in p.stderr
+
+    run(lantern, "filter", "remove", "alice", "bright", "--data-dir", d)
+    listed = json.loads(run(lantern, "filter", "list", "--json", "--data-dir", d).stdout)
+    assert [f["name"] for f in listed] == ["lsst"]
+    p = run(lantern, "filter", "remove", "alice", "bright", "--data-dir", d, check=False)
+    assert p.returncode == 1 and "no filter alice/bright" in p.stderr
+
+    # A corrupt registry is an error naming the file, not a crash.
+    (tmp_path / "data" / "filters.json").write_text("[{")
+    p = run(lantern, "filter", "list", "--data-dir", d, check=False)
+    assert p.returncode == 1 and "filters.json: not valid JSON" in p.stderr

@@ -48,7 +48,7 @@ def delete_topics():
 
     admin = AdminClient({"bootstrap.servers": KAFKA})
     names = [t for t in admin.list_topics(timeout=10).topics
-             if any(t == n or t.startswith(n + ".") for n in CREATED)]
+             if any(n in t for n in CREATED)]
     if names:
         for f in admin.delete_topics(names, operation_timeout=30).values():
             try:
@@ -231,8 +231,18 @@ def test_corrupt_message_goes_to_deadletter(lantern, data_dir, tmp_path):
             p.produce(topic, b"Obj\x01this is not an alert", key=b"bad")
     p.flush(30)
     store = tmp_path / "store"
+    # A user filter too: its matches go to lantern.filter.<owner>.<name> and the store.
+    owner = unique("owner")
+    os.makedirs(store)
+    with open(store / "filters.json", "w") as f:
+        json.dump([{"owner": owner, "name": "all", "survey": "ztf",
+                    "selected": "objects.objectId, ncand", "conditions": "ncand >= 1"}], f)
     run(lantern, *run_args(data_dir, topic, group, prefix, store), timeout=600)
     got = stats(lantern, store)
+    assert got["filter_results"] >= 20
+    filtered = consume_topic(f"lantern.filter.{owner}.all")
+    assert len(filtered) == got["filter_results"]
+    assert all(json.loads(v)["ncand"] >= 1 for _, v in filtered)
     assert got["deadletters"] == 1
     assert got["alerts"] >= 20
     dead = consume_topic(f"{prefix}.deadletter")

@@ -19,12 +19,14 @@ void AddRates(CLI::App& app);
 void AddRun(CLI::App& app);
 void AddStoreCommands(CLI::App& app);
 void AddQuery(CLI::App& app);
+void AddFilter(CLI::App& app);
 void AddProduce(CLI::App& app);
 
 inline void RegisterCommands(CLI::App& app) {
   AddRun(app);
   AddStoreCommands(app);
   AddQuery(app);
+  AddFilter(app);
   AddProduce(app);
   AddInspect(app);
   AddBench(app);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/store_query.h"
 #include "filter/filter.h"
 #include "filter/parser.h"
 #include "store/keys.h"
@@ -25,13 +26,9 @@ namespace {
 using Json = nlohmann::ordered_json;  // columns in SELECT order
 
 struct QueryOptions {
-  std::string dir = "lantern-data";
+  StoreQueryOptions store;
   std::string survey = "ztf";
   std::string selected, tables = "objects", conditions, query;
-  size_t limit = 1000;
-  size_t offset = 0;
-  size_t chunk = 10000;
-  bool json = false;
 };
 
 int Fail(const Status& st) {
@@ -87,38 +84,27 @@ Result<std::map<uint32_t, Hits>> LoadWatchlistHits(const store::Store& db,
   return out;
 }
 
-int Query(const QueryOptions& o) {
-  alert::Survey survey;
-  if (o.survey == "ztf") {
-    survey = alert::Survey::kZtf;
-  } else if (o.survey == "lsst") {
-    survey = alert::Survey::kLsst;
-  } else {
-    return Fail(InvalidArgument("--survey must be ztf or lsst, not " + o.survey));
-  }
+}  // namespace
+
+Result<size_t> RunOverStore(const filter::CompiledFilter& f, alert::Survey survey,
+                            const StoreQueryOptions& o) {
   const filter::Schema& schema = filter::Schema::For(survey);
-  auto query = o.query.empty() ? filter::Parse(o.selected, o.tables, o.conditions)
-                               : filter::ParseSelect(o.query);
-  if (!query.ok()) return Fail(query.status());
-  auto compiled = filter::CompiledFilter::Compile(*query, schema);
-  if (!compiled.ok()) return Fail(compiled.status());
-  const filter::CompiledFilter& f = *compiled;
   for (const std::string& key : f.table_keys()) {
     if (key.rfind("area:", 0) == 0 || key.rfind("annotator:", 0) == 0 || key == "crossmatch_tns") {
-      return Fail(Status(StatusCode::kUnimplemented, "table " + key +
+      return Status(StatusCode::kUnimplemented, "table " + key +
                                 " is not kept in the store yet (watchmaps, annotations and TNS "
-                                "come with the stream)"));
+                                "come with the stream)");
     }
   }
   if (!std::filesystem::exists(std::filesystem::path(o.dir) / "CURRENT")) {
-    return Fail(NotFound("no store in " + o.dir + " (run `lantern run` first, or pass --data-dir)"));
+    return NotFound("no store in " + o.dir + " (run `lantern run` first, or pass --data-dir)");
   }
   store::StoreOptions so;
   so.read_only = true;
   auto db = store::Store::Open(o.dir, so);
-  if (!db.ok()) return Fail(db.status());
+  if (!db.ok()) return db.status();
   auto watchlists = LoadWatchlistHits(**db, f);
-  if (!watchlists.ok()) return Fail(watchlists.status());
+  if (!watchlists.ok()) return watchlists.status();
 
   size_t seen = 0, printed = 0;
   bool header = false;
@@ -186,15 +172,36 @@ int Query(const QueryOptions& o) {
     if (builder.rows() >= o.chunk) flush();
     return run_status.ok() && !done;
   });
-  if (!scan.ok()) return Fail(scan);
-  if (!run_status.ok()) return Fail(run_status);
+  if (!scan.ok()) return scan;
+  if (!run_status.ok()) return run_status;
   if (!done && builder.rows() > 0) flush();
-  if (!run_status.ok()) return Fail(run_status);
+  if (!run_status.ok()) return run_status;
   if (f.ordered()) {
     f.Sort(&all);
     for (const auto& values : all.values) print(values);
   }
-  if (!o.json) std::fprintf(stderr, "%zu rows\n", printed);
+  return printed;
+}
+
+namespace {
+
+int Query(const QueryOptions& o) {
+  alert::Survey survey;
+  if (o.survey == "ztf") {
+    survey = alert::Survey::kZtf;
+  } else if (o.survey == "lsst") {
+    survey = alert::Survey::kLsst;
+  } else {
+    return Fail(InvalidArgument("--survey must be ztf or lsst, not " + o.survey));
+  }
+  auto query = o.query.empty() ? filter::Parse(o.selected, o.tables, o.conditions)
+                               : filter::ParseSelect(o.query);
+  if (!query.ok()) return Fail(query.status());
+  auto compiled = filter::CompiledFilter::Compile(*query, filter::Schema::For(survey));
+  if (!compiled.ok()) return Fail(compiled.status());
+  auto printed = RunOverStore(*compiled, survey, o.store);
+  if (!printed.ok()) return Fail(printed.status());
+  if (!o.store.json) std::fprintf(stderr, "%zu rows\n", *printed);
   return 0;
 }
 
@@ -211,11 +218,11 @@ void AddQuery(CLI::App& app) {
   cmd->add_option("--query", o->query, "One SELECT ... FROM ... WHERE ... text instead");
   cmd->add_option("--survey", o->survey, "Schema: ztf (objectId) or lsst (diaObjectId)")
       ->capture_default_str();
-  cmd->add_option("--limit", o->limit, "Rows to print")->capture_default_str();
-  cmd->add_option("--offset", o->offset, "Rows to skip first")->capture_default_str();
-  cmd->add_option("--chunk", o->chunk, "Objects per batch")->capture_default_str();
-  cmd->add_flag("--json", o->json, "One JSON object per row");
-  cmd->add_option("--data-dir", o->dir, "Store directory (default ./lantern-data)");
+  cmd->add_option("--limit", o->store.limit, "Rows to print")->capture_default_str();
+  cmd->add_option("--offset", o->store.offset, "Rows to skip first")->capture_default_str();
+  cmd->add_option("--chunk", o->store.chunk, "Objects per batch")->capture_default_str();
+  cmd->add_flag("--json", o->store.json, "One JSON object per row");
+  cmd->add_option("--data-dir", o->store.dir, "Store directory (default ./lantern-data)");
   cmd->callback([o] {
     if (o->query.empty() && o->selected.empty()) {
       std::fprintf(stderr, "lantern query: give --selected (with --tables, --conditions) or --query\n");

@@ -12,7 +12,9 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "filter/registry.h"
 #include "pipeline/annotators.h"
+#include "pipeline/filter_sink.h"
 #include "pipeline/kafka_sink.h"
 #include "pipeline/kafka_source.h"
 #include "pipeline/level1.h"
@@ -55,6 +57,7 @@ struct RunOptions {
   std::string sink_prefix = "lantern";
   int sink_partitions = 4;
   bool no_insert_streams = false;
+  int filter_budget_ms = 200;
   double flush_seconds = 60;
   bool no_alerts_table = false;
 };
@@ -210,9 +213,27 @@ int RunMain(const RunOptions& opt) {
     kafka_sink = std::move(sink).value();
     level1.add_sink(kafka_sink.get());
   }
+  // User filters from the registry (<data-dir>/filters.json), reloaded when it changes; their
+  // matches go to the store and, with --sink, to lantern.filter.<owner>.<name>.
+  std::unique_ptr<stream::Producer> filter_producer;
+  if (!opt.sink.empty()) {
+    stream::ProducerOptions po;
+    po.bootstrap = stream::ParseKafkaUrl(opt.sink)->bootstrap;
+    auto producer = stream::Producer::Create(po);
+    if (!producer.ok()) return fail(producer.status());
+    filter_producer = std::move(producer).value();
+  }
+  pipeline::FilterSinkOptions fso;
+  fso.registry_path = filter::RegistryPath(opt.data_dir);
+  fso.budget = std::chrono::milliseconds(opt.filter_budget_ms);
+  fso.producer = filter_producer.get();
+  pipeline::FilterSink filter_sink(db->get(), fso);
+  level1.add_sink(&filter_sink);
+
   store::Store* store = db->get();
   auto durable = [&]() -> Status {
     if (!store_options.wal) RETURN_IF_ERROR(store->Flush());
+    RETURN_IF_ERROR(filter_sink.Flush());
     return kafka_sink ? kafka_sink->Flush() : Status::Ok();
   };
   if (!source) {
@@ -257,7 +278,12 @@ int RunMain(const RunOptions& opt) {
   auto summary = pipeline::Run(source.get(), &level1, ro);
   if (!summary.ok()) return fail(summary.status());
   if (Status st = durable(); !st.ok()) return fail(st);
-  const std::string text = pipeline::FormatSummary(*summary, metrics);
+  std::string text = pipeline::FormatSummary(*summary, metrics);
+  for (const auto& [key, c] : filter_sink.counters()) {
+    text += fmt::format("  filter {}: {} matches, {} bytes, {} batches over budget, {} over quota, "
+                        "{} errors\n", key, c.matches, c.bytes, c.over_budget, c.over_quota,
+                        c.errors);
+  }
   std::fputs(text.c_str(), stderr);
   return 0;
 }
@@ -304,6 +330,9 @@ void AddRun(CLI::App& app) {
   cmd->add_option("--sink-prefix", opt->sink_prefix, "Output topic prefix (default lantern)");
   cmd->add_option("--sink-partitions", opt->sink_partitions,
                   "Partitions of the output topics the sink creates (default 4)");
+  cmd->add_option("--filter-budget-ms", opt->filter_budget_ms,
+                  "Time budget of each user filter per batch (default 200; over it, the filter "
+                  "is skipped for that batch and counted)");
   cmd->add_flag("--no-insert-streams", opt->no_insert_streams,
                 "Sink: publish enriched alerts, watchlist hits and dead letters only (no "
                 "<prefix>.insert.* rows)");

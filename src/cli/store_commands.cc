@@ -48,6 +48,7 @@ int Stats(const std::string& dir, bool json, bool digest) {
       {"cutouts", store::Table::kCutouts},         {"alerts", store::Table::kAlerts},
       {"deadletters", store::Table::kDeadLetters}, {"positions", store::Table::kPositions},
       {"watchlist_hits", store::Table::kWatchlistHits},
+      {"filter_results", store::Table::kFilterResults},
   };
   Json disk = Json::object();
   for (const auto& [name, table] : tables) {

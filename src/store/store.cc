@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <rocksdb/db.h>
@@ -14,7 +15,7 @@ namespace {
 
 constexpr std::string_view kTableNames[kNumTables] = {
     "objects", "detections", "forced", "nondetections", "cutouts", "positions", "alerts",
-    "deadletters", "watchlist_hits", "meta",
+    "deadletters", "watchlist_hits", "filter_results", "meta",
 };
 
 rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
@@ -109,8 +110,21 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   base.write_buffer_size = 128 << 20;
   base.max_write_buffer_number = 4;  // absorb bursts while a flush runs, instead of stalling
 
+  // A reader opens only the tables the store has: one written by an older Lantern may lack a
+  // newer table, which then reads as empty.
+  std::vector<std::string> existing;
+  if (options.read_only) {
+    rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(db_options, dir, &existing);
+    if (!ls.ok()) return IoError("cannot open store " + dir + ": " + ls.ToString());
+  }
+  auto exists = [&](std::string_view name) {
+    return !options.read_only ||
+           std::find(existing.begin(), existing.end(), name) != existing.end();
+  };
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  std::vector<int> family_table;  // table of each descriptor; kNumTables = default
   for (int t = 0; t < kNumTables; ++t) {
+    if (!exists(kTableNames[t])) continue;
     rocksdb::ColumnFamilyOptions cf = base;
     const Table table_id = static_cast<Table>(t);
     if (table_id == Table::kCutouts) {
@@ -122,19 +136,24 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
       }
     }
     families.emplace_back(std::string(kTableNames[t]), cf);
+    family_table.push_back(t);
   }
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, base);
+  family_table.push_back(kNumTables);
 
   std::error_code ec;
   if (!options.read_only) std::filesystem::create_directories(dir, ec);
   if (ec) return IoError("cannot create store directory " + dir + ": " + ec.message());
 
   rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> opened;
   rocksdb::Status s =
       options.read_only
-          ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &impl.handles, &raw)
-          : rocksdb::DB::Open(db_options, dir, families, &impl.handles, &raw);
+          ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &opened, &raw)
+          : rocksdb::DB::Open(db_options, dir, families, &opened, &raw);
   if (!s.ok()) return IoError("cannot open store " + dir + ": " + s.ToString());
+  impl.handles.assign(kNumTables + 1, nullptr);
+  for (size_t i = 0; i < opened.size(); ++i) impl.handles[family_table[i]] = opened[i];
   impl.db.reset(raw);
   return store;
 }
@@ -147,6 +166,7 @@ Status Store::Write(WriteSet* writes) {
 }
 
 Result<std::optional<std::string>> Store::Get(Table table, std::string_view key) const {
+  if (impl_->cf(table) == nullptr) return std::optional<std::string>();
   std::string value;
   rocksdb::Status s =
       impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(table), ToSlice(key), &value);
@@ -158,7 +178,7 @@ Result<std::optional<std::string>> Store::Get(Table table, std::string_view key)
 Status Store::MultiGet(Table table, std::span<const std::string> keys,
                        std::vector<std::optional<std::string>>* values) const {
   values->assign(keys.size(), std::nullopt);
-  if (keys.empty()) return Status::Ok();
+  if (keys.empty() || impl_->cf(table) == nullptr) return Status::Ok();
   std::vector<rocksdb::Slice> slices;
   slices.reserve(keys.size());
   for (const std::string& k : keys) slices.emplace_back(k);
@@ -187,6 +207,7 @@ Status Store::Exists(Table table, std::span<const std::string> keys,
 
 Status Store::Scan(Table table, std::string_view from, std::string_view to,
                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  if (impl_->cf(table) == nullptr) return Status::Ok();
   rocksdb::ReadOptions ro;
   rocksdb::Slice upper = ToSlice(to);
   if (!to.empty()) ro.iterate_upper_bound = &upper;
@@ -199,6 +220,7 @@ Status Store::Scan(Table table, std::string_view from, std::string_view to,
 
 Status Store::ScanPrefix(Table table, std::string_view prefix,
                          const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  if (impl_->cf(table) == nullptr) return Status::Ok();
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf(table)));
   for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
@@ -220,6 +242,7 @@ Result<uint64_t> Store::Count(Table table) const {
 
 uint64_t Store::DiskBytes(Table table) const {
   uint64_t sst = 0, blob = 0, mem = 0;
+  if (impl_->cf(table) == nullptr) return 0;
   impl_->db->GetIntProperty(impl_->cf(table), rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
   impl_->db->GetIntProperty(impl_->cf(table), rocksdb::DB::Properties::kTotalBlobFileSize, &blob);
   impl_->db->GetIntProperty(impl_->cf(table), rocksdb::DB::Properties::kCurSizeAllMemTables, &mem);
@@ -229,8 +252,10 @@ uint64_t Store::DiskBytes(Table table) const {
 Status Store::Flush(bool wait) {
   rocksdb::FlushOptions fo;
   fo.wait = wait;
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs(impl_->handles.begin(),
-                                                impl_->handles.begin() + kNumTables);
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  for (int t = 0; t < kNumTables; ++t) {
+    if (impl_->handles[t] != nullptr) cfs.push_back(impl_->handles[t]);
+  }
   return FromRocks(impl_->db->Flush(fo, cfs), "store flush");
 }
 

@@ -21,11 +21,12 @@ namespace lantern::store {
 
 enum class Table : uint8_t {
   kObjects, kDetections, kForced, kNonDetections, kCutouts, kPositions, kAlerts,
-  kDeadLetters, kWatchlistHits, kMeta,
+  kDeadLetters, kWatchlistHits, kFilterResults, kMeta,
 };
-inline constexpr int kNumTables = 10;
+inline constexpr int kNumTables = 11;
 // "objects", "detections", "forced", "nondetections", "cutouts", "positions", "alerts",
-// "deadletters", "watchlist_hits", "meta": column family names and `lantern stats` keys.
+// "deadletters", "watchlist_hits", "filter_results", "meta": column family names and
+// `lantern stats` keys.
 std::string_view TableName(Table table);
 
 struct StoreOptions {
