@@ -41,17 +41,11 @@ int Fail(const Status& st, int code = 1) {
   return code;
 }
 
+// The registry entry plus its output topic.
 Json SpecJson(const filter::FilterSpec& f) {
-  return Json{{"owner", f.owner},
-              {"name", f.name},
-              {"survey", alert::SurveyName(f.survey)},
-              {"selected", f.selected},
-              {"tables", f.tables},
-              {"conditions", f.conditions},
-              {"active", f.active},
-              {"mode", filter::OutputModeName(f.mode)},
-              {"daily_quota_bytes", f.daily_quota_bytes},
-              {"topic", f.topic()}};
+  Json j = Json::parse(filter::SpecToJson(f));
+  j["topic"] = f.topic();
+  return j;
 }
 
 // Index of owner/name in `filters`, or -1.

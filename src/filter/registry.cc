@@ -154,6 +154,8 @@ Result<std::vector<FilterSpec>> LoadRegistry(const std::string& path) {
   return out;
 }
 
+std::string SpecToJson(const FilterSpec& spec) { return ToJson(spec).dump(); }
+
 Status SaveRegistry(const std::string& path, const std::vector<FilterSpec>& filters) {
   Json doc = Json::array();
   for (const FilterSpec& f : filters) doc.push_back(ToJson(f));

@@ -39,5 +39,7 @@ Result<std::vector<FilterSpec>> LoadRegistry(const std::string& path);
 Status SaveRegistry(const std::string& path, const std::vector<FilterSpec>& filters);
 // Checks owner/name syntax and that the filter compiles against Schema::For(spec.survey).
 Status ValidateFilter(const FilterSpec& spec);
+// One entry as the registry file stores it (a JSON object, no whitespace).
+std::string SpecToJson(const FilterSpec& spec);
 
 }  // namespace lantern::filter
