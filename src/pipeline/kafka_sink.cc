@@ -9,14 +9,6 @@
 namespace lantern::pipeline {
 namespace {
 
-std::string_view InsertTopicSuffix(store::Table table) {
-  switch (table) {
-    case store::Table::kDetections: return ".insert.detections";
-    case store::Table::kForced: return ".insert.forced";
-    default: return ".insert.nondetections";
-  }
-}
-
 stream::TopicSpec Topic(std::string name, int partitions,
                         std::map<std::string, std::string> configs = {}) {
   stream::TopicSpec t;
@@ -75,10 +67,14 @@ Status KafkaSink::Write(const ProcessedBatch& batch) {
     RETURN_IF_ERROR(producer_->Produce(alerts_topic, a.alert->object_id, value));
   }
   if (options_.insert_streams) {
+    const std::string detections = p + ".insert.detections", forced = p + ".insert.forced",
+                      nondetections = p + ".insert.nondetections";
     for (const StoredRow& r : batch.rows) {
       value.clear();
       AppendRowJson(r.alert->survey, r.alert->object_id, *r.raw, r.mjd, *r.band, &value);
-      const std::string topic = p + std::string(InsertTopicSuffix(r.table));
+      const std::string& topic = r.table == store::Table::kDetections ? detections
+                                 : r.table == store::Table::kForced   ? forced
+                                                                      : nondetections;
       RETURN_IF_ERROR(producer_->Produce(topic, r.alert->object_id, value));
     }
     const std::string objects_topic = p + ".insert.objects";
