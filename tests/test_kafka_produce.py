@@ -22,15 +22,22 @@ KAFKA = os.environ.get("LANTERN_KAFKA")
 pytestmark = pytest.mark.skipif(not KAFKA, reason="LANTERN_KAFKA is not set (scripts/kafka start)")
 
 
-def consume_all(topic, expected, timeout_s=90):
+def consume_all(topic, expected, timeout_s=90, stall_s=20):
+    """Reads `expected` messages as one member of a fresh consumer group, committing after each
+    batch. A member that makes no progress for `stall_s` while messages are missing is closed
+    and replaced (it resumes from the group's commits, as a restarted worker would); the
+    replacements are printed, so a failing run shows whether the client stalled."""
     from confluent_kafka import Consumer, TopicPartition
 
-    group = f"lantern-test-{uuid.uuid4().hex}"
-    c = Consumer({"bootstrap.servers": KAFKA, "group.id": group,
-                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    config = {"bootstrap.servers": KAFKA, "group.id": f"lantern-test-{uuid.uuid4().hex}",
+              "auto.offset.reset": "earliest", "enable.auto.commit": False,
+              # Real packets reach 2.5 MB; the broker accepts up to 16 MB (scripts/kafka).
+              "max.partition.fetch.bytes": 16 << 20, "fetch.max.bytes": 64 << 20}
+    c = Consumer(config)
     c.subscribe([topic])
     got = []
     deadline = time.time() + timeout_s
+    last_progress = time.time()
     while len(got) < expected and time.time() < deadline:
         batch = c.consume(num_messages=500, timeout=1.0)
         for m in batch:
@@ -38,6 +45,14 @@ def consume_all(topic, expected, timeout_s=90):
             got.append((m.partition(), m.offset(), m.key(), m.value()))
         if batch:
             c.commit(asynchronous=False)
+            last_progress = time.time()
+        elif time.time() - last_progress > stall_s:
+            print(f"consume_all: no progress for {stall_s} s at {len(got)}/{expected}; "
+                  f"replacing the group member")
+            c.close()
+            c = Consumer(config)
+            c.subscribe([topic])
+            last_progress = time.time()
     # Nothing beyond what was produced.
     for _ in range(3):
         extra = c.consume(num_messages=100, timeout=0.5)
@@ -46,6 +61,9 @@ def consume_all(topic, expected, timeout_s=90):
     committed = {tp.partition: tp.offset for tp in c.committed(parts, timeout=10)}
     high = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(4)}
     c.close()
+    per_partition = collections.Counter(p for p, *_ in got)
+    print(f"consume_all {topic}: got {dict(sorted(per_partition.items()))}, high {high}, "
+          f"committed {committed}")
     return got, committed, high
 
 
