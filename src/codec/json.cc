@@ -6,6 +6,16 @@
 namespace lantern::codec {
 namespace {
 
+// Numbers are formatted into a stack buffer and appended once: fmt's back_insert_iterator
+// into a std::string pushes one character at a time (the insert streams print ~100 numbers
+// per row; bench/outputs_bench BM_RowJson).
+template <typename T>
+void AppendFormatted(T v, std::string* out) {
+  char buffer[40];
+  const auto result = fmt::format_to_n(buffer, sizeof buffer, "{}", v);
+  out->append(buffer, result.out);
+}
+
 template <typename T>
 void AppendFloating(T v, std::string* out) {
   if (std::isnan(v)) {
@@ -13,7 +23,19 @@ void AppendFloating(T v, std::string* out) {
   } else if (std::isinf(v)) {
     out->append(v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
   } else {
-    fmt::format_to(std::back_inserter(*out), "{}", v);
+    AppendFormatted(v, out);
+  }
+}
+
+// The JSON escape of c, or an empty view when c is written as itself.
+std::string_view EscapeOf(char c) {
+  switch (c) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    default: return {};
   }
 }
 
@@ -47,21 +69,22 @@ std::string Base64(std::string_view bytes) {
 
 void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
-  for (const char c : s) {
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          fmt::format_to(std::back_inserter(*out), "\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out->push_back(c);
-        }
+  size_t run = 0;  // start of the characters not yet appended (copied in runs)
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20) continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    if (const std::string_view escape = EscapeOf(c); !escape.empty()) {
+      out->append(escape);
+    } else {
+      char buffer[8];
+      const auto result =
+          fmt::format_to_n(buffer, sizeof buffer, "\\u{:04x}", static_cast<unsigned>(c));
+      out->append(buffer, result.out);
     }
   }
+  out->append(s.data() + run, s.size() - run);
   out->push_back('"');
 }
 
@@ -71,7 +94,7 @@ void AppendJson(const Value& v, std::string* out) {
   switch (v.type()) {
     case Type::kNull: out->append("null"); return;
     case Type::kBoolean: out->append(v.AsBool() ? "true" : "false"); return;
-    case Type::kInt: case Type::kLong: fmt::format_to(std::back_inserter(*out), "{}", v.AsLong()); return;
+    case Type::kInt: case Type::kLong: AppendFormatted(v.AsLong(), out); return;
     case Type::kFloat: AppendFloating(v.AsFloat(), out); return;
     case Type::kDouble: AppendFloating(v.AsDouble(), out); return;
     case Type::kString: AppendJsonString(v.AsString(), out); return;
