@@ -65,6 +65,8 @@ class Value {
   // FieldCode (see schema.h) instead of building a Value.
   const Slot& FieldSlot(uint32_t index) const;
   Value Field(std::string_view name) const;
+  // Records: the encoded bytes of this record (its fields' Avro binary, exactly as decoded).
+  std::string_view RecordBytes() const;
 
   // Arrays and maps.
   uint32_t Size() const { return slot().n; }
@@ -127,6 +129,11 @@ inline Value::Value(const Datum* datum, const Node* node, uint32_t slot)
 }
 
 inline const Slot& Value::slot() const { return datum_->slots_[slot_]; }
+
+inline std::string_view Value::RecordBytes() const {
+  const Slot& span = datum_->slots_[slot().u - 1];  // the decoder's span slot (decoder.cc)
+  return datum_->bytes_.substr(span.u, span.n);
+}
 
 inline std::string_view Value::AsString() const {
   const Slot& s = slot();

@@ -219,10 +219,12 @@ class DatumReader {
   void ReadRecord(const Node* node, uint32_t s, uint32_t depth) {
     if (depth >= limits_.max_depth) return Fail("nesting too deep");
     const uint32_t n = static_cast<uint32_t>(node->fields.size());
-    const uint32_t first = Allocate(n);
+    // One slot before the fields holds the record's byte span (Datum::RecordBytes).
+    const uint32_t first = Allocate(uint64_t{n} + 1) + 1;
     if (error_) return;
     slots_[s].u = first;
     slots_[s].n = n;
+    const uint64_t record_start = static_cast<uint64_t>(p_ - begin_);
     const Field* fields = node->fields.data();
     const FieldCode* codes = node->field_codes.data();
     // The hot loop keeps the input position in a register. The common shapes (numbers and
@@ -345,6 +347,10 @@ class DatumReader {
       p = p_;
     }
     p_ = p;
+    Slot& span = slots_[first - 1];
+    span.branch = 0;
+    span.u = record_start;
+    span.n = static_cast<uint32_t>(static_cast<uint64_t>(p_ - begin_) - record_start);
   }
 
   // Arrays and maps arrive as blocks: count, [byte size if count < 0], items; a 0 count ends.

@@ -42,7 +42,32 @@ std::string FirstDifference(std::string_view a, std::string_view b) {
 struct Counts {
   size_t files = 0;
   size_t records = 0;
+  size_t nested_records = 0;  // every record value in the trees, root included
 };
+
+// Checks that every record value under `v` has RecordBytes() equal to its fields re-encoded
+// (what the store keeps as a row) and counts them.
+void CheckRecordBytes(const Value& v, size_t* checked) {
+  switch (v.type()) {
+    case Type::kRecord: {
+      std::string fields;
+      for (uint32_t i = 0; i < v.FieldCount(); ++i) EncodeValue(v.FieldAt(i), &fields);
+      EXPECT_TRUE(v.RecordBytes() == fields)
+          << v.node().full_name << ": " << FirstDifference(v.RecordBytes(), fields);
+      ++*checked;
+      for (uint32_t i = 0; i < v.FieldCount(); ++i) CheckRecordBytes(v.FieldAt(i), checked);
+      return;
+    }
+    case Type::kArray:
+      for (uint32_t i = 0; i < v.Size(); ++i) CheckRecordBytes(v.At(i), checked);
+      return;
+    case Type::kMap:
+      for (uint32_t i = 0; i < v.Size(); ++i) CheckRecordBytes(v.ValueAt(i), checked);
+      return;
+    default:
+      return;
+  }
+}
 
 // Decodes every record of the file at `path` and checks (with EXPECTs naming the file) that
 // each re-encodes byte for byte and that the records tile their block / Confluent payload.
@@ -64,6 +89,8 @@ void RoundTripFile(const std::string& path, PacketDecoder* decoder, Counts* coun
     EXPECT_TRUE(out == r.datum->bytes())
         << "record " << r.index
         << " does not re-encode: " << FirstDifference(out, r.datum->bytes());
+    EXPECT_TRUE(r.datum->root().RecordBytes() == r.datum->bytes()) << "record " << r.index;
+    CheckRecordBytes(r.datum->root(), &counts->nested_records);
   }
 
   // The standalone schema NodeToJson writes (what the store keeps with each stored packet)
@@ -154,6 +181,8 @@ void ExpectCounts(const Counts& got, const Counts& manifest) {
   EXPECT_GT(manifest.files, 0u);
   EXPECT_EQ(got.files, manifest.files) << "files round-tripped vs MANIFEST rows";
   EXPECT_EQ(got.records, manifest.records) << "records round-tripped vs MANIFEST nrec";
+  // Every packet has nested records (candidate, history rows) besides its root.
+  EXPECT_GT(got.nested_records, got.records);
 }
 
 TEST(RoundTripTest, ZtfNativeFilesReencodeByteForByte) {

@@ -23,6 +23,17 @@ void EncodeCompact(const codec::Value& v, bool root, std::span<const std::string
                    std::string* out) {
   if (v.type() == codec::Type::kRecord) {
     if (v.in_union()) codec::WriteVarLong(out, v.branch());
+    if (!root) {
+      // A nested record without cutout bytes (the candidate) is copied as decoded.
+      const std::string_view bytes = v.RecordBytes();
+      const bool has_cutout = std::any_of(cutouts.begin(), cutouts.end(), [&](std::string_view c) {
+        return c.data() >= bytes.data() && c.data() < bytes.data() + bytes.size();
+      });
+      if (!has_cutout) {
+        out->append(bytes);
+        return;
+      }
+    }
     for (uint32_t i = 0; i < v.FieldCount(); ++i) {
       const codec::Value f = v.FieldAt(i);
       if (root && f.type() == codec::Type::kArray) {
@@ -79,7 +90,7 @@ Status RowEncoder::EncodeRow(const alert::FieldRecord& raw, double mjd, std::str
   ByteWriter w(out);
   w.F64(mjd);
   w.Str(band);
-  for (uint32_t i = 0; i < v.FieldCount(); ++i) codec::EncodeValue(v.FieldAt(i), out);
+  out->append(v.RecordBytes());  // the fields' Avro binary, as decoded: no re-encoding
   return Status::Ok();
 }
 
