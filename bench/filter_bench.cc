@@ -314,6 +314,7 @@ std::vector<size_t> RunLantern(const Schema& schema, const std::vector<CompiledF
                                const std::vector<Row>& rows, double now_mjd, Timing* t) {
   const auto t0 = Clock::now();
   BatchBuilder b(schema);
+  b.Reserve(rows.size());
   for (const Row& r : rows) {
     const size_t row = b.AddObject(r.id, r.features, alert::kNaN, alert::kNaN, r.context_json);
     if (r.wl) b.AddWatchlistHit(1, row, r.wl_arcsec, r.wl_name);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -108,7 +109,7 @@ Result<size_t> RunOverStore(const filter::CompiledFilter& f, alert::Survey surve
 
   size_t seen = 0, printed = 0;
   bool header = false;
-  auto print = [&](const std::vector<filter::Value>& values) {
+  auto print = [&](std::span<const filter::Value> values) {
     if (seen++ < o.offset) return;
     if (printed >= o.limit) return;
     ++printed;
@@ -147,7 +148,7 @@ Result<size_t> RunOverStore(const filter::CompiledFilter& f, alert::Survey surve
     if (f.ordered()) {
       filter::CompiledFilter::Append(std::move(*m), &all);
     } else {
-      for (const auto& values : m->values) print(values);
+      for (size_t i = 0; i < m->size(); ++i) print(m->values(i));
       done = printed >= o.limit;
     }
   };
@@ -178,7 +179,7 @@ Result<size_t> RunOverStore(const filter::CompiledFilter& f, alert::Survey surve
   if (!run_status.ok()) return run_status;
   if (f.ordered()) {
     f.Sort(&all);
-    for (const auto& values : all.values) print(values);
+    for (size_t i = 0; i < all.size(); ++i) print(all.values(i));
   }
   return printed;
 }

@@ -4,6 +4,7 @@
 // the end or at Ctrl-C. With no arguments: the embedded default of DESIGN.md — a simulated
 // ZTF-like stream at a modest rate into ./lantern-data, with a generated demo catalogue and
 // watchlist. Restarting continues where the last run stopped.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -58,6 +59,9 @@ struct RunOptions {
   int sink_partitions = 4;
   bool no_insert_streams = false;
   int filter_budget_ms = 200;
+  // Python filter sandboxes (defaults: pipeline::SandboxLimits, or LANTERN_PYTHON_* variables).
+  pipeline::SandboxLimits python = pipeline::SandboxLimitsFromEnvironment();
+  size_t python_workers = 2;
   double flush_seconds = 60;
   bool no_alerts_table = false;
 };
@@ -227,6 +231,8 @@ int RunMain(const RunOptions& opt) {
   fso.registry_path = filter::RegistryPath(opt.data_dir);
   fso.budget = std::chrono::milliseconds(opt.filter_budget_ms);
   fso.producer = filter_producer.get();
+  fso.python = opt.python;
+  fso.python_workers = opt.python_workers;
   pipeline::FilterSink filter_sink(db->get(), fso);
   level1.add_sink(&filter_sink);
 
@@ -281,8 +287,9 @@ int RunMain(const RunOptions& opt) {
   std::string text = pipeline::FormatSummary(*summary, metrics);
   for (const auto& [key, c] : filter_sink.counters()) {
     text += fmt::format("  filter {}: {} matches, {} bytes, {} batches over budget, {} over quota, "
-                        "{} errors\n", key, c.matches, c.bytes, c.over_budget, c.over_quota,
-                        c.errors);
+                        "{} errors{}\n", key, c.matches, c.bytes, c.over_budget, c.over_quota,
+                        c.errors,
+                        c.disabled_reason.empty() ? "" : "; disabled: " + c.disabled_reason);
   }
   std::fputs(text.c_str(), stderr);
   return 0;
@@ -333,6 +340,23 @@ void AddRun(CLI::App& app) {
   cmd->add_option("--filter-budget-ms", opt->filter_budget_ms,
                   "Time budget of each user filter per batch (default 200; over it, the filter "
                   "is skipped for that batch and counted)");
+  auto* python_timeout = cmd->add_option_function<int64_t>(
+      "--python-timeout-ms",
+      [opt](int64_t ms) { opt->python.exchange_timeout = std::chrono::milliseconds(ms); },
+      "Python filters: wall clock for one batch before the function is stopped and disabled "
+      "(default 5000)");
+  python_timeout->check(CLI::PositiveNumber);
+  cmd->add_option_function<uint64_t>(
+         "--python-memory-mb", [opt](uint64_t mb) { opt->python.memory_bytes = mb << 20; },
+         "Python filters: address-space limit of each worker process (default 1024)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--python-cpu-s", opt->python.cpu_seconds,
+                  "Python filters: CPU seconds of a worker process before it is replaced "
+                  "(default 60)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--python-workers", opt->python_workers,
+                  "Python filters: worker processes per function (default 2)")
+      ->check(CLI::Range(1, 64));
   cmd->add_flag("--no-insert-streams", opt->no_insert_streams,
                 "Sink: publish enriched alerts, watchlist hits and dead letters only (no "
                 "<prefix>.insert.* rows)");

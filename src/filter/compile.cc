@@ -200,6 +200,8 @@ class Compiler {
         RETURN_IF_ERROR(BindCall(e, part, args, &n));
         break;
     }
+    n.constant = n.op != Op::kColumn;
+    for (int a : args) n.constant = n.constant && plan_->nodes[a].constant;
     n.args = std::move(args);
     plan_->nodes.push_back(std::move(n));
     return static_cast<int>(plan_->nodes.size() - 1);
@@ -271,6 +273,7 @@ class Compiler {
     n->op = Op::kColumn;
     n->table = found->slot;
     n->column = found->def->columns[column].name;
+    n->column_index = column;
     n->type = found->def->columns[column].type;
     return Status::Ok();
   }

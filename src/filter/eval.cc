@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <numeric>
 #include <string>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -38,6 +40,15 @@ int CaseCompare(std::string_view a, std::string_view b) {
     if (x != y) return x < y ? -1 : 1;
   }
   return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
+
+// a = b ignoring ASCII case, inline: string IN and = run it per row and item.
+bool EqualIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t k = 0; k < a.size(); ++k) {
+    if (LowerChar(a[k]) != LowerChar(b[k])) return false;
+  }
+  return true;
 }
 
 // SQL LIKE with % and _, ignoring ASCII case (MariaDB's default collation).
@@ -77,39 +88,90 @@ class Evaluator {
       : plan_(plan), batch_(batch), now_mjd_(now_mjd) {
     tables_.resize(plan.tables.size(), nullptr);
     for (size_t t = 0; t < plan.tables.size(); ++t) tables_[t] = batch.Find(plan.tables[t].key);
+    // Each column reference, resolved once per Run. A batch whose table lacks the column (built
+    // for another schema) reads as NULL.
+    columns_.resize(plan.nodes.size(), nullptr);
+    for (size_t i = 0; i < plan.nodes.size(); ++i) {
+      const PlanNode& n = plan.nodes[i];
+      if (n.op != Op::kColumn || tables_[n.table] == nullptr) continue;
+      const TableData& t = *tables_[n.table];
+      const size_t c = static_cast<size_t>(n.column_index);
+      if (t.def != nullptr && c < t.columns.size() && c < t.def->columns.size() &&
+          t.def->columns[c].name == n.column && t.columns[c].type == n.type) {
+        columns_[i] = &t.columns[c];
+      }
+    }
   }
 
   const Status& status() const { return status_; }
+  // The batch column that `node` reads, when it is a column reference; else nullptr.
+  const Column* ColumnAt(int node) const { return columns_[node]; }
 
   // Rows that pass every inner-joined table.
   Sel Base() const {
     Sel sel;
+    std::vector<const uint8_t*> present;
     for (size_t t = 0; t < plan_.tables.size(); ++t) {
       if (plan_.tables[t].inner_join && tables_[t] == nullptr) return sel;  // no rows there
-    }
-    sel.reserve(batch_.rows());
-    for (uint32_t r = 0; r < batch_.rows(); ++r) {
-      bool keep = true;
-      for (const TableData* t : tables_) {
-        if (t != nullptr && !t->present.empty() && !t->present[r]) {
-          keep = false;
-          break;
-        }
+      if (tables_[t] != nullptr && !tables_[t]->present.empty()) {
+        present.push_back(tables_[t]->present.data());
       }
-      if (keep) sel.push_back(r);
     }
+    sel.resize(batch_.rows());
+    if (present.empty()) {
+      std::iota(sel.begin(), sel.end(), 0);
+      return sel;
+    }
+    size_t n = 0;
+    for (uint32_t r = 0; r < batch_.rows(); ++r) {
+      uint8_t keep = 1;
+      for (const uint8_t* p : present) keep &= p[r];
+      sel[n] = r;
+      n += keep;
+    }
+    sel.resize(n);
     return sel;
   }
 
-  // The rows of `sel` for which node is TRUE.
+  // The rows of `sel` for which node is TRUE (in batch order, as `sel`). Only TRUE matters
+  // here, so AND narrows the selection operand by operand, OR stops at the first TRUE operand
+  // of a row (as MariaDB does), and comparisons, IN, BETWEEN and IS NULL on a column or a
+  // computed value against values without columns run as typed loops over the selection.
   Sel Filter(int node, Sel sel) {
     const PlanNode& n = plan_.nodes[node];
-    if (n.op == Op::kAnd) {
-      for (int a : n.args) {
-        if (sel.empty() || !status_.ok()) break;
-        sel = Filter(a, std::move(sel));
+    if (sel.empty() || !status_.ok()) return {};
+    switch (n.op) {
+      case Op::kAnd:
+        for (int a : n.args) {
+          if (sel.empty() || !status_.ok()) break;
+          sel = Filter(a, std::move(sel));
+        }
+        return sel;
+      case Op::kOr: return FilterOr(n, std::move(sel));
+      case Op::kEq: case Op::kNe: case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe:
+      case Op::kIn: case Op::kBetween:
+        if (n.compare == Type::kNull) return {};  // NULL on every row
+        if (AllButFirstConstant(n) && !plan_.nodes[n.args[0]].constant) {
+          return Select(n, sel);
+        }
+        if (n.op != Op::kIn && n.op != Op::kBetween && plan_.nodes[n.args[0]].constant &&
+            !plan_.nodes[n.args[1]].constant) {
+          return Select(n, sel);  // 5 < x reads as x > 5
+        }
+        break;
+      case Op::kIsNull: {
+        const Operand<int64_t> x = ValidityOf(n.args[0], sel);
+        Sel out(sel.size());
+        size_t count = 0;
+        for (size_t k = 0; k < sel.size(); ++k) {
+          out[count] = sel[k];
+          count += x.Valid(k, sel[k]) == n.negated;
+        }
+        out.resize(count);
+        return out;
       }
-      return sel;
+      default:
+        break;
     }
     const Vec v = Eval(node, sel);
     Sel out;
@@ -201,11 +263,226 @@ class Evaluator {
   }
 
  private:
+  // --- Filter's typed loops ---------------------------------------------------------------
+
+  // A value per selected row k (batch row r): a batch column (read at r), a computed vector
+  // (read at k) or one value for all rows. Invalid entries still hold a readable value.
+  template <typename T>
+  struct Operand {
+    enum Kind : uint8_t { kColumn, kVector, kScalar } kind = kScalar;
+    const T* values = nullptr;             // kColumn of numbers, kVector
+    const std::string* strings = nullptr;  // kColumn of strings
+    const uint8_t* valid = nullptr;
+    T scalar{};
+    bool scalar_valid = false;
+    Vec vec;  // storage for kVector and computed scalars
+
+    size_t Index(size_t k, uint32_t r) const { return kind == kColumn ? r : k; }
+    bool Valid(size_t k, uint32_t r) const {
+      return kind == kScalar ? scalar_valid : valid[Index(k, r)] != 0;
+    }
+  };
+
+  bool AllButFirstConstant(const PlanNode& n) const {
+    for (size_t i = 1; i < n.args.size(); ++i) {
+      if (!plan_.nodes[n.args[i]].constant) return false;
+    }
+    return true;
+  }
+
+  // Reads `node` as values of comparison type T (int64_t, double or std::string_view) for the
+  // rows of `sel`; a constant node is evaluated once.
+  template <typename T>
+  Operand<T> OperandOf(int node, Type compare, const Sel& sel) {
+    Operand<T> op;
+    const PlanNode& n = plan_.nodes[node];
+    if (n.op == Op::kColumn && columns_[node] != nullptr && n.type == compare) {
+      const Column& c = *columns_[node];
+      op.kind = Operand<T>::kColumn;
+      op.valid = c.valid.data();
+      if constexpr (std::is_same_v<T, int64_t>) op.values = c.ints.data();
+      if constexpr (std::is_same_v<T, double>) op.values = c.doubles.data();
+      if constexpr (std::is_same_v<T, std::string_view>) op.strings = c.strings.data();
+      return op;
+    }
+    const bool scalar = n.constant;
+    op.vec = Eval(node, scalar ? Sel{sel[0]} : sel);
+    Coerce(compare, &op.vec);
+    if constexpr (std::is_same_v<T, int64_t>) op.values = op.vec.i.data();
+    if constexpr (std::is_same_v<T, double>) op.values = op.vec.d.data();
+    if constexpr (std::is_same_v<T, std::string_view>) op.values = op.vec.s.data();
+    op.valid = op.vec.valid.data();
+    if (scalar) {
+      op.kind = Operand<T>::kScalar;
+      op.scalar_valid = op.vec.valid[0] != 0;
+      op.scalar = op.values[0];
+    } else {
+      op.kind = Operand<T>::kVector;
+    }
+    return op;
+  }
+
+  // Validity of `node` over `sel` (for IS NULL): a column's mask, else the evaluated vector's.
+  Operand<int64_t> ValidityOf(int node, const Sel& sel) {
+    Operand<int64_t> op;
+    if (plan_.nodes[node].op == Op::kColumn && columns_[node] != nullptr) {
+      op.kind = Operand<int64_t>::kColumn;
+      op.valid = columns_[node]->valid.data();
+    } else {
+      op.kind = Operand<int64_t>::kVector;
+      op.vec = Eval(node, sel);
+      op.valid = op.vec.valid.data();
+    }
+    return op;
+  }
+
+  // Comparison, IN or BETWEEN whose operands after the first are constants (or a binary
+  // comparison with a constant first operand), for the comparison type.
+  Sel Select(const PlanNode& n, const Sel& sel) {
+    switch (n.compare) {
+      case Type::kInt: return SelectTyped<int64_t>(n, sel);
+      case Type::kDouble: return SelectTyped<double>(n, sel);
+      case Type::kString: return SelectTyped<std::string_view>(n, sel);
+      default: return {};
+    }
+  }
+
+  template <typename T>
+  Sel SelectTyped(const PlanNode& n, const Sel& sel) {
+    std::vector<Operand<T>> operands;  // evaluated in argument order, as Eval does
+    for (int a : n.args) {
+      operands.push_back(OperandOf<T>(a, n.compare, sel));
+      if (!status_.ok()) return {};
+    }
+    Op op = n.op;
+    if (operands[0].kind == Operand<T>::kScalar) {  // binary comparison written constant first
+      std::swap(operands[0], operands[1]);
+      op = op == Op::kLt ? Op::kGt : op == Op::kGt ? Op::kLt
+         : op == Op::kLe ? Op::kGe : op == Op::kGe ? Op::kLe : op;
+    }
+    const Operand<T>& a = operands[0];
+    const std::vector<Operand<T>> items(std::make_move_iterator(operands.begin() + 1),
+                                        std::make_move_iterator(operands.end()));
+    switch (op) {
+      case Op::kIn: return SelectIn(a, items, n.negated, sel);
+      case Op::kBetween: return SelectBetween(a, items[0], items[1], n.negated, sel);
+      default: break;
+    }
+    const Operand<T>& b = items[0];
+    if (!b.scalar_valid) return {};  // x op NULL is NULL
+    const T y = b.scalar;
+    switch (op) {
+      case Op::kEq: return SelectWhere(a, sel, [&](const T& v) { return Equal(v, y); });
+      case Op::kNe: return SelectWhere(a, sel, [&](const T& v) { return !Equal(v, y); });
+      case Op::kLt: return SelectWhere(a, sel, [&](const T& v) { return Less(v, y); });
+      case Op::kLe: return SelectWhere(a, sel, [&](const T& v) { return !Less(y, v); });
+      case Op::kGt: return SelectWhere(a, sel, [&](const T& v) { return Less(y, v); });
+      default: return SelectWhere(a, sel, [&](const T& v) { return !Less(v, y); });
+    }
+  }
+
+  template <typename T>
+  static bool Equal(const T& a, const T& b) {
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      return EqualIgnoringCase(a, b);
+    } else {
+      return a == b;
+    }
+  }
+  template <typename T>
+  static bool Less(const T& a, const T& b) {
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      return CaseCompare(a, b) < 0;
+    } else {
+      return a < b;
+    }
+  }
+
+  // The rows of `sel` where `a` is valid and pred(value) holds; branch-free for columns and
+  // computed vectors.
+  template <typename T, typename Pred>
+  static Sel SelectWhere(const Operand<T>& a, const Sel& sel, Pred pred) {
+    Sel out(sel.size());
+    size_t count = 0;
+    if (a.kind == Operand<T>::kColumn) {
+      for (size_t k = 0; k < sel.size(); ++k) {
+        const uint32_t r = sel[k];
+        out[count] = r;
+        if constexpr (std::is_same_v<T, std::string_view>) {
+          count += a.valid[r] && pred(std::string_view(a.strings[r]));
+        } else {
+          count += a.valid[r] & static_cast<uint8_t>(pred(a.values[r]));
+        }
+      }
+    } else {
+      for (size_t k = 0; k < sel.size(); ++k) {
+        out[count] = sel[k];
+        count += a.valid[k] & static_cast<uint8_t>(pred(a.values[k]));
+      }
+    }
+    out.resize(count);
+    return out;
+  }
+
+  // x IN (items): TRUE when x equals an item. x NOT IN (items): TRUE when x equals none and
+  // no item is NULL (else the result is FALSE or NULL).
+  template <typename T>
+  static Sel SelectIn(const Operand<T>& a, const std::vector<Operand<T>>& items, bool negated,
+                      const Sel& sel) {
+    std::vector<T> values;
+    for (const Operand<T>& item : items) {
+      if (item.scalar_valid) {
+        values.push_back(item.scalar);
+      } else if (negated) {
+        return {};
+      }
+    }
+    return SelectWhere(a, sel, [&](const T& v) {
+      bool found = false;
+      for (const T& item : values) found |= Equal(v, item);
+      return found != negated;
+    });
+  }
+
+  // x BETWEEN lo AND hi is (x >= lo) AND (x <= hi); NOT BETWEEN is TRUE when a known bound
+  // is passed: (x < lo) OR (x > hi).
+  template <typename T>
+  static Sel SelectBetween(const Operand<T>& a, const Operand<T>& lo, const Operand<T>& hi,
+                           bool negated, const Sel& sel) {
+    const T l = lo.scalar, h = hi.scalar;
+    if (!negated) {
+      if (!lo.scalar_valid || !hi.scalar_valid) return {};
+      return SelectWhere(a, sel, [&](const T& v) { return !Less(v, l) && !Less(h, v); });
+    }
+    const bool has_lo = lo.scalar_valid, has_hi = hi.scalar_valid;
+    return SelectWhere(a, sel, [&](const T& v) {
+      return (has_lo && Less(v, l)) || (has_hi && Less(h, v));
+    });
+  }
+
+  // OR: each operand is tried on the rows no earlier operand made TRUE.
+  Sel FilterOr(const PlanNode& n, Sel rest) {
+    Sel result;
+    for (int a : n.args) {
+      if (rest.empty() || !status_.ok()) break;
+      Sel hit = Filter(a, rest);
+      if (hit.empty()) continue;
+      Sel merged(result.size() + hit.size());
+      std::merge(result.begin(), result.end(), hit.begin(), hit.end(), merged.begin());
+      result = std::move(merged);
+      Sel left(rest.size() - hit.size());
+      std::set_difference(rest.begin(), rest.end(), hit.begin(), hit.end(), left.begin());
+      rest = std::move(left);
+    }
+    return result;
+  }
+
   static void Alloc(Vec* v, size_t count) {
     v->valid.assign(count, 0);
     switch (v->type) {
       case Type::kInt: v->i.assign(count, 0); break;
-      case Type::kDouble: case Type::kNull: v->d.assign(count, 0.0); v->i.assign(count, 0); break;
+      case Type::kDouble: v->d.assign(count, 0.0); break;
+      case Type::kNull: v->d.assign(count, 0.0); v->i.assign(count, 0); break;
       case Type::kString: v->s.assign(count, {}); break;
       case Type::kJson:
         v->d.assign(count, 0.0);
@@ -219,11 +496,9 @@ class Evaluator {
     Vec out;
     out.type = n.type;
     Alloc(&out, sel.size());
-    const TableData* t = tables_[n.table];
-    if (t == nullptr) return out;
-    auto it = t->columns.find(n.column);
-    if (it == t->columns.end()) return out;
-    const Column& c = it->second;
+    const Column* column = columns_[&n - plan_.nodes.data()];
+    if (column == nullptr) return out;
+    const Column& c = *column;
     const uint8_t* valid = c.valid.data();
     for (size_t k = 0; k < sel.size(); ++k) out.valid[k] = valid[sel[k]];
     switch (n.type) {
@@ -594,8 +869,44 @@ class Evaluator {
   const Batch& batch_;
   double now_mjd_;
   std::vector<const TableData*> tables_;
+  std::vector<const Column*> columns_;  // per plan node: the batch column of a kColumn
   Status status_;
 };
+
+// Appends element k of `v` as a Value.
+void AppendValue(const Vec& v, size_t k, std::vector<Value>* out) {
+  if (!v.valid[k]) {
+    out->emplace_back();
+    return;
+  }
+  switch (v.type) {
+    case Type::kInt: out->emplace_back(v.i[k]); break;
+    case Type::kDouble: out->emplace_back(v.d[k]); break;
+    case Type::kString: out->emplace_back(std::in_place_type<std::string>, v.s[k]); break;
+    case Type::kJson:
+      if (v.json_kind[k] == 1) {
+        out->emplace_back(v.d[k]);
+      } else {
+        out->emplace_back(std::in_place_type<std::string>, v.s[k]);
+      }
+      break;
+    default: out->emplace_back(); break;
+  }
+}
+
+// Appends row r of batch column `c` as a Value.
+void AppendValue(const Column& c, uint32_t r, std::vector<Value>* out) {
+  if (!c.valid[r]) {
+    out->emplace_back();
+    return;
+  }
+  switch (c.type) {
+    case Type::kInt: out->emplace_back(c.ints[r]); break;
+    case Type::kDouble: out->emplace_back(c.doubles[r]); break;
+    case Type::kString: out->emplace_back(std::in_place_type<std::string>, c.strings[r]); break;
+    default: out->emplace_back(); break;
+  }
+}
 
 Value ToValue(const Vec& v, size_t k) {
   if (!v.valid[k]) return std::monostate{};
@@ -608,6 +919,51 @@ Value ToValue(const Vec& v, size_t k) {
       return std::string(v.s[k]);
     default: return std::monostate{};
   }
+}
+
+// CompareValues(ToValue(v, x), ToValue(v, y)) without building the Values.
+int CompareAt(const Vec& v, size_t x, size_t y) {
+  const bool xn = !v.valid[x], yn = !v.valid[y];
+  if (xn || yn) return xn && yn ? 0 : xn ? -1 : 1;
+  switch (v.type) {
+    case Type::kInt: return v.i[x] < v.i[y] ? -1 : v.i[x] > v.i[y];
+    case Type::kDouble: return v.d[x] < v.d[y] ? -1 : v.d[x] > v.d[y];
+    case Type::kString: return CaseCompare(v.s[x], v.s[y]);
+    default: return CompareValues(ToValue(v, x), ToValue(v, y));
+  }
+}
+
+// Stable sort of `order` (0..n-1) by one numeric key, as CompareAt orders it: NULL first
+// ascending, last descending. The keys are copied next to their indexes so that the sort
+// compares plain numbers in contiguous memory.
+template <typename T>
+void SortByOneKey(const std::vector<T>& values, const Vec& key, bool descending,
+                  std::vector<size_t>* order) {
+  struct Item {
+    T key;
+    size_t k;
+  };
+  std::vector<size_t> nulls;
+  std::vector<Item> items;
+  items.reserve(order->size());
+  for (size_t k : *order) {
+    if (key.valid[k]) {
+      items.push_back({values[k], k});
+    } else {
+      nulls.push_back(k);
+    }
+  }
+  if (descending) {
+    std::stable_sort(items.begin(), items.end(),
+                     [](const Item& a, const Item& b) { return a.key > b.key; });
+  } else {
+    std::stable_sort(items.begin(), items.end(),
+                     [](const Item& a, const Item& b) { return a.key < b.key; });
+  }
+  auto out = order->begin();
+  if (!descending) out = std::copy(nulls.begin(), nulls.end(), out);
+  for (const Item& item : items) *out++ = item.k;
+  if (descending) std::copy(nulls.begin(), nulls.end(), out);
 }
 
 double SystemMjd() {
@@ -656,48 +1012,92 @@ Result<Matches> CompiledFilter::Run(const Batch& batch, const RunOptions& option
                         " rows");
     }
   }
-  Matches m;
-  m.rows = passed;
-  m.values.assign(passed.size(), {});
-  m.order_keys.assign(passed.size(), {});
-  for (int node : plan.select) {
-    const Vec v = ev.Eval(node, passed);
-    for (size_t k = 0; k < passed.size(); ++k) m.values[k].push_back(ToValue(v, k));
+  // ORDER BY sorts the passing rows on their typed keys; then the selected values are computed
+  // column by column and laid out row by row.
+  std::vector<Vec> keys;
+  for (int node : plan.order) keys.push_back(ev.Eval(node, passed));
+  std::vector<size_t> order(passed.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (keys.size() == 1 && keys[0].type == Type::kDouble) {
+    SortByOneKey(keys[0].d, keys[0], plan.descending[0], &order);
+  } else if (keys.size() == 1 && keys[0].type == Type::kInt) {
+    SortByOneKey(keys[0].i, keys[0], plan.descending[0], &order);
+  } else if (!keys.empty()) {
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      for (size_t j = 0; j < keys.size(); ++j) {
+        const int c = CompareAt(keys[j], x, y);
+        if (c != 0) return plan.descending[j] ? c > 0 : c < 0;
+      }
+      return false;
+    });
   }
-  for (int node : plan.order) {
-    const Vec v = ev.Eval(node, passed);
-    for (size_t k = 0; k < passed.size(); ++k) m.order_keys[k].push_back(ToValue(v, k));
+  Matches m;
+  m.rows.resize(passed.size());
+  for (size_t k = 0; k < order.size(); ++k) m.rows[k] = passed[order[k]];
+  // Selected columns are read straight from the batch; other expressions are evaluated over
+  // the matching rows first.
+  std::vector<const Column*> columns;
+  std::vector<Vec> selected;
+  for (int node : plan.select) {
+    columns.push_back(ev.ColumnAt(node));
+    selected.push_back(columns.back() != nullptr ? Vec() : ev.Eval(node, m.rows));
   }
   if (!ev.status().ok()) return ev.status().WithContext("selected");
-  if (ordered()) Sort(&m);
+  m.width = selected.size();
+  m.key_width = keys.size();
+  m.cells.reserve(m.rows.size() * m.width);
+  m.keys.reserve(m.rows.size() * m.key_width);
+  for (size_t k = 0; k < m.rows.size(); ++k) {
+    for (size_t j = 0; j < m.width; ++j) {
+      if (columns[j] != nullptr) {
+        AppendValue(*columns[j], m.rows[k], &m.cells);
+      } else {
+        AppendValue(selected[j], k, &m.cells);
+      }
+    }
+    for (const Vec& v : keys) AppendValue(v, order[k], &m.keys);
+  }
   return m;
 }
 
 void CompiledFilter::Sort(Matches* m) const {
-  std::vector<size_t> idx(m->rows.size());
+  std::vector<size_t> idx(m->size());
   std::iota(idx.begin(), idx.end(), 0);
   const auto& desc = plan_->descending;
   std::stable_sort(idx.begin(), idx.end(), [&](size_t x, size_t y) {
-    for (size_t j = 0; j < desc.size(); ++j) {
-      const int c = CompareValues(m->order_keys[x][j], m->order_keys[y][j]);
+    const std::span<const Value> a = m->order_keys(x), b = m->order_keys(y);
+    for (size_t j = 0; j < desc.size() && j < a.size(); ++j) {
+      const int c = CompareValues(a[j], b[j]);
       if (c != 0) return desc[j] ? c > 0 : c < 0;
     }
     return false;
   });
   Matches out;
+  out.width = m->width;
+  out.key_width = m->key_width;
   out.rows.reserve(idx.size());
+  out.cells.reserve(m->cells.size());
+  out.keys.reserve(m->keys.size());
   for (size_t i : idx) {
     out.rows.push_back(m->rows[i]);
-    out.values.push_back(std::move(m->values[i]));
-    out.order_keys.push_back(std::move(m->order_keys[i]));
+    auto move_row = [i](std::vector<Value>& from, size_t width, std::vector<Value>* to) {
+      std::move(from.begin() + i * width, from.begin() + (i + 1) * width,
+                std::back_inserter(*to));
+    };
+    move_row(m->cells, m->width, &out.cells);
+    move_row(m->keys, m->key_width, &out.keys);
   }
   *m = std::move(out);
 }
 
 void CompiledFilter::Append(Matches&& more, Matches* all) {
+  if (all->rows.empty()) {
+    *all = std::move(more);
+    return;
+  }
   all->rows.insert(all->rows.end(), more.rows.begin(), more.rows.end());
-  for (auto& v : more.values) all->values.push_back(std::move(v));
-  for (auto& v : more.order_keys) all->order_keys.push_back(std::move(v));
+  std::move(more.cells.begin(), more.cells.end(), std::back_inserter(all->cells));
+  std::move(more.keys.begin(), more.keys.end(), std::back_inserter(all->keys));
 }
 
 }  // namespace lantern::filter

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -41,10 +42,21 @@ struct RunOptions {
 // One output cell; std::monostate is NULL.
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
 
+// The rows that passed, in output order, with their values laid out row after row in one
+// buffer (one allocation per Run, not one per row): values(i) are row i's selected columns,
+// order_keys(i) its ORDER BY items.
 struct Matches {
-  std::vector<uint32_t> rows;                   // batch rows that passed, in output order
-  std::vector<std::vector<Value>> values;       // per row: one Value per selected column
-  std::vector<std::vector<Value>> order_keys;   // per row: one Value per ORDER BY item
+  std::vector<uint32_t> rows;  // batch rows that passed, in output order
+  size_t width = 0;            // selected columns per row
+  size_t key_width = 0;        // ORDER BY items per row
+  std::vector<Value> cells;    // rows.size() × width
+  std::vector<Value> keys;     // rows.size() × key_width
+
+  size_t size() const { return rows.size(); }
+  std::span<const Value> values(size_t i) const { return {cells.data() + i * width, width}; }
+  std::span<const Value> order_keys(size_t i) const {
+    return {keys.data() + i * key_width, key_width};
+  }
 };
 
 struct Plan;  // filter.cc

@@ -111,9 +111,9 @@ TEST(FilterTest, SelectAndOrder) {
   auto m = f->Run(b, opt);
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->rows, (V{2, 0, 1}));  // NULL last in DESC
-  EXPECT_EQ(std::get<std::string>(m->values[0][0]), "ZTF3");
-  EXPECT_DOUBLE_EQ(std::get<double>(m->values[1][1]), 60000.0 + 2400000.5 - 2460000.5);
-  EXPECT_TRUE(std::holds_alternative<std::monostate>(m->values[2][2]));
+  EXPECT_EQ(std::get<std::string>(m->values(0)[0]), "ZTF3");
+  EXPECT_DOUBLE_EQ(std::get<double>(m->values(1)[1]), 60000.0 + 2400000.5 - 2460000.5);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(m->values(2)[2]));
   // Conditions that are only an ORDER BY.
   EXPECT_EQ(Rows("objectId", "objects", "ORDER BY jdmax", b), (V{2, 0, 1}));
   auto q = ParseSelect("SELECT objectId FROM objects WHERE ncand >= 2 ORDER BY ncand");
@@ -121,6 +121,31 @@ TEST(FilterTest, SelectAndOrder) {
   auto g = CompiledFilter::Compile(*q, Schema::Ztf());
   ASSERT_TRUE(g.ok());
   EXPECT_EQ(g->Run(b)->rows, (V{2, 0}));
+}
+
+// What `lantern query` does with ORDER BY over several batches: Append the matches of each
+// Run, then Sort them all; each row keeps its own selected values.
+TEST(FilterTest, AppendAndSortAcrossRuns) {
+  const Batch b = ThreeObjects();
+  auto f = CompileFilter("objectId, ncand", "objects", "ncand > 0 ORDER BY gmag", Schema::Ztf());
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  Matches all;
+  for (int run = 0; run < 2; ++run) {
+    auto m = f->Run(b);
+    ASSERT_TRUE(m.ok());
+    CompiledFilter::Append(std::move(*m), &all);
+  }
+  f->Sort(&all);
+  // gmag: ZTF2 NULL (first), ZTF1 16.5, ZTF3 20.25; ties keep the order of the runs.
+  EXPECT_EQ(all.rows, (V{1, 1, 0, 0, 2, 2}));
+  ASSERT_EQ(all.size(), 6u);
+  const std::vector<std::string> ids = {"ZTF2", "ZTF2", "ZTF1", "ZTF1", "ZTF3", "ZTF3"};
+  const std::vector<int64_t> ncand = {1, 1, 5, 5, 2, 2};
+  for (size_t i = 0; i < all.size(); ++i) {
+    ASSERT_EQ(all.values(i).size(), 2u);
+    EXPECT_EQ(std::get<std::string>(all.values(i)[0]), ids[i]);
+    EXPECT_EQ(std::get<int64_t>(all.values(i)[1]), ncand[i]);
+  }
 }
 
 TEST(FilterTest, TypeAndNameErrors) {

@@ -35,8 +35,10 @@ struct PlanNode {
   int64_t int_value = 0;
   double double_value = 0;
   std::string string_value;
+  bool constant = false;        // no column reference: one value for every row of a Run
   int table = -1;               // kColumn: index into Plan::tables
   std::string column;           // kColumn: the column's name in the batch
+  int column_index = -1;        // kColumn: its index among the table's TableDef::columns
   std::vector<JsonStep> path;   // kJsonExtract with a constant path
 };
 

@@ -34,16 +34,25 @@ Status CheckIdent(std::string_view what, const std::string& value) {
   return Status::Ok();
 }
 
+constexpr size_t kMaxPythonSource = 1 << 20;
+
+// SQL entries keep the original shape (no "kind"); Python entries carry "kind" and "python".
 Json ToJson(const FilterSpec& f) {
-  return Json{{"owner", f.owner},
-              {"name", f.name},
-              {"survey", alert::SurveyName(f.survey)},
-              {"selected", f.selected},
-              {"tables", f.tables},
-              {"conditions", f.conditions},
-              {"active", f.active},
-              {"mode", OutputModeName(f.mode)},
-              {"daily_quota_bytes", f.daily_quota_bytes}};
+  Json j{{"owner", f.owner}, {"name", f.name}};
+  if (f.kind == FilterKind::kPython) j["kind"] = "python";
+  j["survey"] = alert::SurveyName(f.survey);
+  if (f.kind == FilterKind::kSql) {
+    j["selected"] = f.selected;
+    j["tables"] = f.tables;
+    j["conditions"] = f.conditions;
+  } else {
+    j["python"] = f.python;
+  }
+  j["active"] = f.active;
+  j["mode"] = OutputModeName(f.mode);
+  j["daily_quota_bytes"] = f.daily_quota_bytes;
+  if (!f.disabled_reason.empty()) j["disabled_reason"] = f.disabled_reason;
+  return j;
 }
 
 // One entry of the array; errors name the missing or mistyped field.
@@ -61,9 +70,21 @@ Result<FilterSpec> FromJson(const Json& j) {
   };
   RETURN_IF_ERROR(text("owner", &f.owner, true));
   RETURN_IF_ERROR(text("name", &f.name, true));
-  RETURN_IF_ERROR(text("selected", &f.selected, true));
+  std::string kind = "sql";
+  RETURN_IF_ERROR(text("kind", &kind, false));
+  if (kind == "sql") {
+    f.kind = FilterKind::kSql;
+  } else if (kind == "python") {
+    f.kind = FilterKind::kPython;
+  } else {
+    return InvalidArgument("\"kind\" must be \"sql\" or \"python\", not \"" + kind + "\"");
+  }
+  const bool sql = f.kind == FilterKind::kSql;
+  RETURN_IF_ERROR(text("selected", &f.selected, sql));
   RETURN_IF_ERROR(text("tables", &f.tables, false));
   RETURN_IF_ERROR(text("conditions", &f.conditions, false));
+  RETURN_IF_ERROR(text("python", &f.python, !sql));
+  RETURN_IF_ERROR(text("disabled_reason", &f.disabled_reason, false));
   std::string survey = "ztf", mode = "plain";
   RETURN_IF_ERROR(text("survey", &survey, false));
   if (survey == "ztf") {
@@ -182,10 +203,30 @@ Status SaveRegistry(const std::string& path, const std::vector<FilterSpec>& filt
 Status ValidateFilter(const FilterSpec& spec) {
   RETURN_IF_ERROR(CheckIdent("owner", spec.owner));
   RETURN_IF_ERROR(CheckIdent("name", spec.name));
+  if (spec.kind == FilterKind::kPython) {
+    if (spec.python.empty()) return InvalidArgument("the Python source must not be empty");
+    if (spec.python.size() > kMaxPythonSource) {
+      return InvalidArgument("the Python source is " + std::to_string(spec.python.size()) +
+                             " bytes; at most " + std::to_string(kMaxPythonSource));
+    }
+    return Status::Ok();
+  }
   if (spec.selected.empty()) return InvalidArgument("selected must not be empty");
   auto compiled = CompileFilter(spec.selected, spec.tables, spec.conditions,
                                 Schema::For(spec.survey));
   return compiled.status();
+}
+
+Status DisableInRegistry(const std::string& path, const std::string& owner,
+                         const std::string& name, const std::string& reason) {
+  ASSIGN_OR_RETURN(std::vector<FilterSpec> filters, LoadRegistry(path));
+  for (FilterSpec& f : filters) {
+    if (f.owner == owner && f.name == name) {
+      f.disabled_reason = reason.empty() ? "disabled" : reason;
+      return SaveRegistry(path, filters);
+    }
+  }
+  return NotFound("no filter " + owner + "/" + name + " in " + path);
 }
 
 }  // namespace lantern::filter

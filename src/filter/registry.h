@@ -17,14 +17,22 @@
 namespace lantern::filter {
 
 enum class OutputMode { kPlain, kLite, kFull };
+// kSql: selected/tables/conditions in Lasair's dialect. kPython: `python` holds the source of
+// a function filter(alert) (docs/filters.md "Python functions"), run in a sandbox.
+enum class FilterKind { kSql, kPython };
 Result<OutputMode> ParseOutputMode(std::string_view name);  // "plain" | "lite" | "full"
 std::string_view OutputModeName(OutputMode mode);
 
 struct FilterSpec {
   std::string owner;  // [A-Za-z0-9_-]{1,64}
   std::string name;   // [A-Za-z0-9_-]{1,64}
+  FilterKind kind = FilterKind::kSql;
   alert::Survey survey = alert::Survey::kZtf;
-  std::string selected, tables = "objects", conditions;
+  std::string selected, tables = "objects", conditions;  // kSql
+  std::string python;                                    // kPython: the function's source
+  // Set by the streaming engine when a Python function crashed, hung, exceeded a limit or tried
+  // to leave its sandbox; a filter with a reason is not applied until re-added or unmuted.
+  std::string disabled_reason;
   bool active = true;  // false = muted
   OutputMode mode = OutputMode::kPlain;
   uint64_t daily_quota_bytes = 0;  // 0 = unlimited
@@ -37,8 +45,13 @@ struct FilterSpec {
 std::string RegistryPath(const std::string& data_dir);
 Result<std::vector<FilterSpec>> LoadRegistry(const std::string& path);
 Status SaveRegistry(const std::string& path, const std::vector<FilterSpec>& filters);
-// Checks owner/name syntax and that the filter compiles against Schema::For(spec.survey).
+// Checks owner/name syntax and that the filter compiles against Schema::For(spec.survey)
+// (SQL), or that the source is not empty and at most 1 MiB (Python; the sandbox loads it).
 Status ValidateFilter(const FilterSpec& spec);
+// Records `reason` as owner/name's disabled_reason in the registry file (load, change, atomic
+// save). NotFound when the filter is no longer there.
+Status DisableInRegistry(const std::string& path, const std::string& owner,
+                         const std::string& name, const std::string& reason);
 // One entry as the registry file stores it (a JSON object, no whitespace).
 std::string SpecToJson(const FilterSpec& spec);
 

@@ -197,5 +197,45 @@ TEST(RegistryTest, OutputModeNames) {
   EXPECT_FALSE(ParseOutputMode("Full").ok());
 }
 
+TEST(RegistryTest, PythonFiltersRoundTripAndDisable) {
+  TempDir dir;
+  const std::string path = dir.Path("filters.json");
+  FilterSpec py;
+  py.owner = "bob";
+  py.name = "fn";
+  py.kind = FilterKind::kPython;
+  py.python = "def filter(alert):\n    return True\n";
+  py.mode = OutputMode::kLite;
+  ASSERT_TRUE(ValidateFilter(py).ok());
+  ASSERT_TRUE(SaveRegistry(path, {Bright(), py}).ok());
+  // SQL entries keep their old shape; the Python one names its kind and holds the source.
+  EXPECT_EQ(SpecToJson(Bright()).find("kind"), std::string::npos);
+  EXPECT_NE(SpecToJson(py).find("\"kind\":\"python\""), std::string::npos);
+
+  ASSERT_TRUE(DisableInRegistry(path, "bob", "fn", "killed by SIGSEGV").ok());
+  auto loaded = LoadRegistry(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ASSERT_EQ(loaded->size(), 2u);
+  EXPECT_EQ((*loaded)[0].kind, FilterKind::kSql);
+  EXPECT_EQ((*loaded)[0].disabled_reason, "");
+  EXPECT_EQ((*loaded)[1].kind, FilterKind::kPython);
+  EXPECT_EQ((*loaded)[1].python, py.python);
+  EXPECT_EQ((*loaded)[1].mode, OutputMode::kLite);
+  EXPECT_EQ((*loaded)[1].disabled_reason, "killed by SIGSEGV");
+  EXPECT_EQ(DisableInRegistry(path, "bob", "gone", "x").code(), StatusCode::kNotFound);
+
+  FilterSpec empty = py;
+  empty.python.clear();
+  EXPECT_FALSE(ValidateFilter(empty).ok());
+  Write(path, R"([{"owner":"a","name":"b","kind":"lua","python":"x"}])");
+  auto bad = LoadRegistry(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("\"kind\" must be"), std::string::npos);
+  Write(path, R"([{"owner":"a","name":"b","kind":"python"}])");
+  bad = LoadRegistry(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("missing \"python\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lantern::filter
