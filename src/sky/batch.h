@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -38,14 +39,36 @@ inline void RadixSortByHighBits(std::vector<uint64_t>* words, int key_bits) {
   }
 }
 
+// The order a batch is matched in: order[k] is the index of the k-th query to match. A batch
+// that is already in that order (as a broker sorts it) is the identity, held without an array.
+class BatchOrder {
+ public:
+  static BatchOrder Identity(size_t n) { return BatchOrder(n, {}); }
+  // words: the sort key in the upper, the query index in the lower 32 bits, sorted.
+  static BatchOrder Sorted(std::vector<uint64_t> words) {
+    const size_t n = words.size();
+    return BatchOrder(n, std::move(words));
+  }
+
+  size_t size() const { return n_; }
+  bool identity() const { return words_.empty(); }
+  uint32_t operator[](size_t k) const {
+    return words_.empty() ? static_cast<uint32_t>(k) : static_cast<uint32_t>(words_[k]);
+  }
+
+ private:
+  BatchOrder(size_t n, std::vector<uint64_t> words) : n_(n), words_(std::move(words)) {}
+
+  size_t n_ = 0;
+  std::vector<uint64_t> words_;
+};
+
 // Validates a batch (size, one radius or one per query in [0, kMaxRadiusArcsec], finite ra,
-// |dec| <= 90; errors name the first bad query) and returns its matching order: each word
-// holds the sort key — declination band (`bands` of them, band = (dec + 90) · inv_band_deg),
-// then RA quantized to at least 9 bits, 22 bits in all unless the bands need more — in its
-// upper and the query index in its lower 32 bits.
-Result<std::vector<uint64_t>> SortBatch(std::span<const SkyPoint> queries,
-                                        std::span<const double> radii, int bands,
-                                        double inv_band_deg);
+// |dec| <= 90; errors name the first bad query) and returns its matching order: by sort key —
+// declination band (`bands` of them, band = (dec + 90) · inv_band_deg), then RA quantized to at
+// least 9 bits, 22 bits in all unless the bands need more — then query index (a stable sort).
+Result<BatchOrder> SortBatch(std::span<const SkyPoint> queries, std::span<const double> radii,
+                             int bands, double inv_band_deg);
 
 // Matches from per-query nearest results (best_row[q] == kNoRow: none), in query order.
 std::vector<Match> NearestMatches(const std::vector<uint32_t>& best_row,

@@ -74,8 +74,8 @@ std::pair<uint32_t, uint32_t> SortedCells::Rows(const CellRange& r) const {
   return {static_cast<uint32_t>(lo - cell_.begin()), static_cast<uint32_t>(hi - cell_.begin())};
 }
 
-Result<std::vector<uint64_t>> SortedCells::SortBatch(std::span<const SkyPoint> queries,
-                                                     std::span<const double> radii) const {
+Result<BatchOrder> SortedCells::SortBatch(std::span<const SkyPoint> queries,
+                                          std::span<const double> radii) const {
   // Declination bands about one cell high: cells are contiguous runs of the sorted arrays, so
   // neighbouring queries touch neighbouring memory whatever the pixelization.
   return sky::SortBatch(queries, radii, static_cast<int>(std::ceil(180.0 / band_deg_)),

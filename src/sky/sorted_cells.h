@@ -59,16 +59,16 @@ class SortedCells {
  private:
 
   // Validates a batch (the checks and messages of ZoneIndex) and returns a locality order:
-  // (declination band, ra) in the upper, the query index in the lower 32 bits of each word.
-  Result<std::vector<uint64_t>> SortBatch(std::span<const SkyPoint> queries,
-                                          std::span<const double> radii) const;
+  // by declination band, then ra (batch.h).
+  Result<BatchOrder> SortBatch(std::span<const SkyPoint> queries,
+                               std::span<const double> radii) const;
   // Sorted rows [first, second) of the cells in `r`.
   std::pair<uint32_t, uint32_t> Rows(const CellRange& r) const;
   // Calls fn(query_index, sorted_row, chord_sq) for every pair within the radius, query by
-  // query in `sorted` order.
+  // query in `order`.
   template <typename Cover, typename Fn>
   void ForEachPair(std::span<const SkyPoint> queries, std::span<const double> radii,
-                   const std::vector<uint64_t>& sorted, Cover& cover, Fn&& fn) const;
+                   const BatchOrder& order, Cover& cover, Fn&& fn) const;
 
   uint64_t num_cells_ = 0;
   double band_deg_ = 1.0;       // declination band of the batch order, about one cell
@@ -80,7 +80,7 @@ class SortedCells {
 
 template <typename Cover, typename Fn>
 void SortedCells::ForEachPair(std::span<const SkyPoint> queries, std::span<const double> radii,
-                              const std::vector<uint64_t>& sorted, Cover& cover, Fn&& fn) const {
+                              const BatchOrder& order, Cover& cover, Fn&& fn) const {
   const bool single = radii.size() == 1;
   CellQuery q;
   auto set_radius = [&q](double r_arcsec) {
@@ -92,8 +92,8 @@ void SortedCells::ForEachPair(std::span<const SkyPoint> queries, std::span<const
   const double* x = x_.data();
   const double* y = y_.data();
   const double* z = z_.data();
-  for (const uint64_t word : sorted) {
-    const uint32_t qi = static_cast<uint32_t>(word);
+  for (size_t k = 0; k < order.size(); ++k) {
+    const uint32_t qi = order[k];
     q.v = FromRaDec(WrapRaDeg(queries[qi].ra_deg), queries[qi].dec_deg);
     if (!single) set_radius(radii[qi]);
     ranges.clear();
@@ -116,9 +116,9 @@ template <typename Cover>
 Result<std::vector<Match>> SortedCells::AllWithin(std::span<const SkyPoint> queries,
                                                   std::span<const double> radii,
                                                   Cover&& cover) const {
-  ASSIGN_OR_RETURN(const std::vector<uint64_t> sorted, SortBatch(queries, radii));
+  ASSIGN_OR_RETURN(const BatchOrder order, SortBatch(queries, radii));
   std::vector<Match> found;
-  ForEachPair(queries, radii, sorted, cover, [&](uint32_t qi, uint32_t i, double c2) {
+  ForEachPair(queries, radii, order, cover, [&](uint32_t qi, uint32_t i, double c2) {
     found.push_back({qi, row_[i], RadiansFromChordSq(c2) * kRadToArcsec});
   });
   // Back into query order: counts per query, prefix sums, then one scatter (a query's pairs
@@ -148,11 +148,11 @@ template <typename Cover>
 Result<std::vector<Match>> SortedCells::NearestWithin(std::span<const SkyPoint> queries,
                                                       std::span<const double> radii,
                                                       Cover&& cover) const {
-  ASSIGN_OR_RETURN(const std::vector<uint64_t> sorted, SortBatch(queries, radii));
+  ASSIGN_OR_RETURN(const BatchOrder order, SortBatch(queries, radii));
   const size_t n = queries.size();
   std::vector<uint32_t> best_row(n, kNoRow);  // by query index
   std::vector<double> best_c2(n, std::numeric_limits<double>::infinity());
-  ForEachPair(queries, radii, sorted, cover, [&](uint32_t qi, uint32_t i, double c2) {
+  ForEachPair(queries, radii, order, cover, [&](uint32_t qi, uint32_t i, double c2) {
     const uint32_t row = row_[i];
     if (c2 < best_c2[qi] || (c2 == best_c2[qi] && row < best_row[qi])) {
       best_c2[qi] = c2;

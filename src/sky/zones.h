@@ -3,7 +3,11 @@
 // 2-D layout each zone also has a directory of equal-width RA cells (offsets into the sorted
 // arrays), so a query finds its candidate run by arithmetic; the 1-D layout binary-searches RA
 // within the zone instead. Candidates are tested exactly on squared chord length.
-// Built once, then immutable: const queries are safe from any number of threads.
+// Within the candidate run, the exact RA window [ra - α, ra + α] is found on the sorted RA
+// array, resuming from where the previous query of the same zone stopped (a batch is matched in
+// (zone, ra) order); the query's unit vector is computed only when that window is not empty.
+// Built once, then immutable: const queries are safe from any number of threads (the resume
+// state lives in each call).
 #pragma once
 
 #include <cstdint>
@@ -64,6 +68,8 @@ struct ZoneArrays {
   std::span<const uint32_t> cell_start;
 };
 
+class BatchOrder;  // batch.h
+
 class ZoneIndex {
  public:
   ZoneIndex() = default;
@@ -106,27 +112,29 @@ class ZoneIndex {
 
  private:
   struct Query;
+  struct ScanState;
 
   int ZoneOf(double dec_deg) const;
   uint32_t RowOf(uint32_t sorted) const { return row_[sorted]; }
+  // Derives zone_inv_cos2_ from nz_.
+  void IndexZones();
   // Derives cell_base_ and cell_scale_ from cells_in_zone_.
   void IndexCells();
   uint32_t CellOf(int zone, double ra_deg) const;
   // Calls visit(sorted_index, chord_sq) for every source within the query's radius.
   template <typename Visit>
-  void ForEachWithin(const Query& query, Visit&& visit) const;
-  // Scans sorted rows whose ra lies in [lo, hi] (a superset in the 2-D layout) of zone z.
+  void ForEachWithin(Query& query, ScanState* state, Visit&& visit) const;
+  // Tests the sorted rows of zone z whose ra lies in [lo, hi].
   template <typename Visit>
-  void ScanRa(int z, double lo, double hi, const UnitVector& q, double chord_sq,
-              Visit&& visit) const;
-  // Validates a batch and returns its matching order, (zone, ra): each word holds the sort key
-  // in its upper and the query index in its lower 32 bits.
-  Result<std::vector<uint64_t>> SortBatch(std::span<const SkyPoint> queries,
-                                          std::span<const double> radii) const;
-  // Calls fn(query_index, query) for every query in sorted order.
+  void ScanRa(int z, double lo, double hi, Query& query, ScanState* state, Visit&& visit) const;
+  // Validates a batch and returns its matching order, (zone, ra) (batch.h).
+  Result<BatchOrder> SortBatch(std::span<const SkyPoint> queries,
+                               std::span<const double> radii) const;
+  // Calls fn(query_index, query, state) for every query in sorted order, with one ScanState
+  // for the whole batch.
   template <typename Fn>
   void ForEachQuerySorted(std::span<const SkyPoint> queries, std::span<const double> radii,
-                          const std::vector<uint64_t>& sorted, Fn&& fn) const;
+                          const BatchOrder& order, Fn&& fn) const;
   Result<std::vector<Match>> RunAll(std::span<const SkyPoint> queries,
                                     std::span<const double> radii) const;
   Result<std::vector<Match>> RunNearest(std::span<const SkyPoint> queries,
@@ -142,6 +150,9 @@ class ZoneIndex {
   // copies of an index share it.
   std::shared_ptr<const void> storage_;
   std::span<const uint32_t> zone_start_;  // nz_ + 1 offsets into the sorted arrays
+  // Per zone, 1 / cos² of its largest |dec| (padded): bounds 1 / cos² δ for every query in the
+  // zone, so the RA half-width needs no trigonometry of the query.
+  std::vector<double> zone_inv_cos2_;
   // 2-D directory: zone z has cells_in_zone_[z] cells whose nc + 1 offsets start at
   // cell_start_[cell_base_[z]].
   std::vector<uint32_t> cell_base_;
