@@ -78,6 +78,8 @@ def main() -> int:
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--dir", default="/tmp/lantern-level1-bench")
     ap.add_argument("--dd-mb", type=int, default=4096)
+    ap.add_argument("--wal", action="store_true",
+                    help="keep RocksDB's write-ahead log (default off, as in `lantern run`)")
     ap.add_argument("--smoke", action="store_true",
                     help="2,000 alerts, 1e5 catalogue, 1e4 targets, 256 MB dd (seconds)")
     ap.add_argument("--history-sim", type=int, default=0,
@@ -100,13 +102,15 @@ def main() -> int:
             print(f"set-up ({setup}) {threads} thread(s), {alerts} alerts ...", file=sys.stderr)
             r = run_bench(opt.bench, ["--alerts", str(alerts), "--threads", str(threads),
                                       "--cutouts", cutouts, "--catalog", str(opt.catalog),
-                                      "--watchlist", str(opt.watchlist), "--dir", opt.dir])
+                                      "--watchlist", str(opt.watchlist), "--dir", opt.dir]
+                          + ([] if opt.wal else ["--no-wal"]))
             r["setup"] = setup
             r["dd_mb_per_s"] = dd
             rows.append(r)
     lines = [
         f"dd conv=fdatasync on the same disk: **{dd:.0f} MB/s**; catalogue {opt.catalog:,} sources, "
-        f"watchlist {opt.watchlist:,} targets.",
+        f"watchlist {opt.watchlist:,} targets; RocksDB write-ahead log "
+        f"{'on' if opt.wal else 'off (as in `lantern run`)'}.",
         "",
         "| set-up | threads | alerts | alerts/s | alerts/s incl. final flush | store bytes/alert "
         "| disk bytes written/alert | disk MB/s | % of dd | peak RSS MB |",
