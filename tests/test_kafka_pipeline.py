@@ -86,6 +86,24 @@ def consume_topic(topic, idle_s=30.0, timeout_s=240):
     return got
 
 
+def wait_for_messages(topic, proc, timeout_s=120):
+    """Returns once `topic` holds a message, or when `proc` has ended, or after timeout_s."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": KAFKA, "group.id": unique("probe")})
+    deadline = time.time() + timeout_s
+    try:
+        while time.time() < deadline and proc.poll() is None:
+            meta = c.list_topics(topic, timeout=5).topics.get(topic)
+            if meta is not None and meta.error is None and meta.partitions:
+                if any(c.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1] > 0
+                       for p in meta.partitions):
+                    return
+            time.sleep(0.2)
+    finally:
+        c.close()
+
+
 def committed_and_high(topic, group, partitions=4):
     from confluent_kafka import Consumer, TopicPartition
 
@@ -173,7 +191,9 @@ def test_two_workers_one_killed(lantern, data_dir, reference, tmp_path):
     procs = [subprocess.Popen([lantern, *run_args(data_dir, topic, group, prefix, s)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
              for s in stores]
-    time.sleep(12)
+    # Kill the first worker as soon as the group's output has started (a fixed wait let a fast
+    # build finish the whole stream first), so that it dies with work in flight.
+    wait_for_messages(f"{prefix}.alerts", procs[0])
     assert procs[0].poll() is None, "the first worker ended before it could be killed"
     procs[0].send_signal(signal.SIGKILL)
     procs[0].wait()
