@@ -1,5 +1,6 @@
 #include "pipeline/runner.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -138,7 +139,9 @@ Result<RunSummary> Run(Source* source, Level1* level1, const RunnerOptions& opti
 
   std::vector<std::thread> workers;
   for (int i = 0; i < threads; ++i) {
-    workers.emplace_back([&] {
+    workers.emplace_back([&, i] {
+      // Named for top -H and perf: "l1-worker-N".
+      pthread_setname_np(pthread_self(), fmt::format("l1-worker-{}", i).c_str());
       Level1::Worker worker(level1);
       std::vector<Message> batch;
       while (queue.Pop(&batch)) {

@@ -99,6 +99,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   // of the two), so the store still holds whole WriteSets only.
   db_options.enable_pipelined_write = options.wal;
   db_options.atomic_flush = !options.wal;
+  // The leader of a write group inserts the group's batches itself, reusing each memtable's
+  // insert position: one object's rows are adjacent keys, so after the first row of an
+  // object each insert starts next to the previous one instead of searching the skip list
+  // from its top. Concurrent inserts would search afresh for every key.
+  db_options.allow_concurrent_memtable_write = false;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = impl.cache;
