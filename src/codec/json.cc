@@ -104,8 +104,7 @@ void AppendJson(const Value& v, std::string* out) {
       out->push_back('{');
       for (uint32_t i = 0; i < v.FieldCount(); ++i) {
         if (i) out->push_back(',');
-        AppendJsonString(v.node().fields[i].name, out);
-        out->push_back(':');
+        out->append(v.node().fields[i].json_key);
         AppendJson(v.FieldAt(i), out);
       }
       out->push_back('}');

@@ -4,6 +4,8 @@
 #include <unordered_set>
 #include <nlohmann/json.hpp>
 
+#include "codec/json.h"
+
 namespace lantern::codec {
 namespace {
 
@@ -222,6 +224,8 @@ class SchemaParser {
       if (!parsed.ok())
         return parsed.status().WithContext("record " + node->full_name + " field " + field.name);
       field.node = *parsed;
+      AppendJsonString(field.name, &field.json_key);
+      field.json_key.push_back(':');
       if (!node->field_index.emplace(field.name, static_cast<uint32_t>(node->fields.size())).second)
         return InvalidArgument("record " + node->full_name + ": duplicate field " + field.name);
       node->fields.push_back(std::move(field));

@@ -41,6 +41,7 @@ struct FieldCode {
 struct Field {
   std::string name;
   const Node* node = nullptr;
+  std::string json_key;  // the name as a JSON object key: quoted, escaped, then ':'
 };
 
 struct Node {

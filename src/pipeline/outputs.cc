@@ -233,10 +233,13 @@ void AppendRowJson(alert::Survey survey, std::string_view object_id, const alert
     if (record.type() == codec::Type::kRecord) {
       const std::vector<codec::Field>& fields = record.node().fields;
       for (uint32_t i = 0; i < record.FieldCount(); ++i) {
-        if (IsLeadingRowKey(fields[i].name)) continue;
+        const codec::Value value = record.FieldAt(i);
+        // Null fields are left out (absent = null): a ZTF limit shares the candidate's
+        // schema and would otherwise carry ~50 nulls.
+        if (value.type() == codec::Type::kNull || IsLeadingRowKey(fields[i].name)) continue;
         out->push_back(',');
-        AppendKey(fields[i].name, out);
-        codec::AppendJson(record.FieldAt(i), out);
+        out->append(fields[i].json_key);
+        codec::AppendJson(value, out);
       }
     }
   }
