@@ -303,5 +303,31 @@ TEST(LightCurveTest, MergeKeepsOneCopyPerSource) {
   EXPECT_DOUBLE_EQ(a.detections.back().flux, 200);
 }
 
+TEST(LightCurveTest, MergeKeepsOneLimitPerTimeAndBandInOrder) {
+  auto limit = [](double mjd, const char* band, double mag) {
+    alert::NonDetection n;
+    n.mjd = mjd;
+    n.band = band;
+    n.limiting_mag = mag;
+    return n;
+  };
+  LightCurve stored;
+  // Stored out of order (as an older record may be): Merge sorts first.
+  stored.nondetections = {limit(3, "g", 20), limit(1, "r", 20), limit(1, "g", 20)};
+  LightCurve packet;
+  packet.nondetections = {limit(2, "g", 21), limit(1, "g", 99),  // (1, g) is known: kept 20
+                          limit(2, "g", 22), limit(0.5, "r", 21), limit(3, "r", 21)};
+  Merge(packet, &stored);
+  std::vector<std::pair<double, std::string>> got;
+  for (const alert::NonDetection& n : stored.nondetections) got.emplace_back(n.mjd, n.band);
+  const std::vector<std::pair<double, std::string>> want = {
+      {0.5, "r"}, {1, "g"}, {1, "r"}, {2, "g"}, {3, "g"}, {3, "r"}};
+  EXPECT_EQ(got, want);
+  EXPECT_DOUBLE_EQ(stored.nondetections[1].limiting_mag, 20);  // the stored copy wins
+  EXPECT_DOUBLE_EQ(stored.nondetections[3].limiting_mag, 21);  // the packet's first copy wins
+  Merge(packet, &stored);  // merging again changes nothing
+  EXPECT_EQ(stored.nondetections.size(), want.size());
+}
+
 }  // namespace
 }  // namespace lantern::features

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_set>
 #include <utility>
 
 namespace lantern::features {
@@ -42,19 +41,43 @@ LightCurvePoint PointFrom(const alert::Detection& d, alert::Survey survey) {
   return p;
 }
 
+// Drops detections without a finite time and every later occurrence of a source id, then
+// sorts by (mjd, source id). Duplicates are found by sorting (id, position) pairs: no hashing,
+// no allocation per detection.
 void SortAndDedupe(LightCurve* lc) {
-  std::unordered_set<int64_t> seen;
-  std::vector<LightCurvePoint> kept;
-  kept.reserve(lc->detections.size());
-  for (LightCurvePoint& p : lc->detections) {
-    if (!std::isfinite(p.mjd)) continue;
-    if (seen.insert(p.source_id).second) kept.push_back(std::move(p));
+  std::vector<LightCurvePoint>& points = lc->detections;
+  std::vector<std::pair<int64_t, uint32_t>> ids;
+  ids.reserve(points.size());
+  for (uint32_t i = 0; i < points.size(); ++i) {
+    if (std::isfinite(points[i].mjd)) ids.emplace_back(points[i].source_id, i);
   }
-  std::stable_sort(kept.begin(), kept.end(),
+  std::sort(ids.begin(), ids.end());
+  std::vector<bool> keep(points.size(), false);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i == 0 || ids[i].first != ids[i - 1].first) keep[ids[i].second] = true;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (!keep[i]) continue;
+    if (kept != i) points[kept] = std::move(points[i]);
+    ++kept;
+  }
+  points.resize(kept);
+  std::stable_sort(points.begin(), points.end(),
                    [](const LightCurvePoint& a, const LightCurvePoint& b) {
                      return a.mjd != b.mjd ? a.mjd < b.mjd : a.source_id < b.source_id;
                    });
-  lc->detections = std::move(kept);
+}
+
+// Limits are kept in (mjd, band) order, a limit without a finite time last.
+bool LimitBefore(const alert::NonDetection& a, const alert::NonDetection& b) {
+  const double ma = std::isnan(a.mjd) ? INFINITY : a.mjd;
+  const double mb = std::isnan(b.mjd) ? INFINITY : b.mjd;
+  return ma != mb ? ma < mb : a.band < b.band;
+}
+
+bool SameLimit(const alert::NonDetection& a, const alert::NonDetection& b) {
+  return !LimitBefore(a, b) && !LimitBefore(b, a);
 }
 
 }  // namespace
@@ -75,13 +98,22 @@ LightCurve FromAlert(const alert::Alert& alert) {
 
 void Merge(const LightCurve& other, LightCurve* into) {
   into->detections.insert(into->detections.end(), other.detections.begin(), other.detections.end());
-  for (const alert::NonDetection& n : other.nondetections) {
-    const bool known = std::any_of(
-        into->nondetections.begin(), into->nondetections.end(),
-        [&](const alert::NonDetection& m) { return m.mjd == n.mjd && m.band == n.band; });
-    if (!known) into->nondetections.push_back(n);
-  }
   SortAndDedupe(into);
+  // Limits: binary search in the (sorted) known ones, then the new ones merged in, so a long
+  // history costs O(n + m log n) per packet rather than O(n m).
+  std::vector<alert::NonDetection>& limits = into->nondetections;
+  if (!std::is_sorted(limits.begin(), limits.end(), LimitBefore)) {
+    std::stable_sort(limits.begin(), limits.end(), LimitBefore);
+  }
+  const auto known = static_cast<std::ptrdiff_t>(limits.size());
+  for (const alert::NonDetection& n : other.nondetections) {
+    if (!std::binary_search(limits.begin(), limits.begin() + known, n, LimitBefore)) {
+      limits.push_back(n);
+    }
+  }
+  std::stable_sort(limits.begin() + known, limits.end(), LimitBefore);
+  limits.erase(std::unique(limits.begin() + known, limits.end(), SameLimit), limits.end());
+  std::inplace_merge(limits.begin(), limits.begin() + known, limits.end(), LimitBefore);
 }
 
 MeanPosition ComputeMeanPosition(const LightCurve& lc, std::vector<double>* ra_values,

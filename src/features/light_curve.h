@@ -55,7 +55,8 @@ struct LightCurve {
 LightCurve FromAlert(const alert::Alert& alert);
 
 // Adds the detections of `other` (same object) whose source ids `into` lacks, then re-sorts;
-// limits are added unless `into` has one with the same mjd and band.
+// limits are added unless `into` has one with the same mjd and band, and are left sorted by
+// (mjd, band).
 void Merge(const LightCurve& other, LightCurve* into);
 
 // Mean position over detections with finite ra and dec. RA is averaged after unwrapping each
