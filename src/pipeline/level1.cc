@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cmath>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -126,8 +125,18 @@ Status Level1::DeadLetter(const Message& message, const std::string& reason) {
   return store_->Write(&ws);
 }
 
+// Per-batch buffers kept from batch to batch: a batch's rows run to thousands, and fresh
+// vectors would grow and fault in their pages every time.
+struct Level1::Worker::Scratch {
+  std::vector<PendingRow> rows;
+  std::vector<uint32_t> run;
+};
+
 Level1::Worker::Worker(Level1* level1)
-    : l1_(level1), decoder_(level1->schemas_, level1->resolver_), writes_(*level1->store_) {}
+    : l1_(level1), decoder_(level1->schemas_, level1->resolver_), writes_(*level1->store_),
+      scratch_(std::make_unique<Scratch>()) {}
+
+Level1::Worker::~Worker() = default;
 
 Status Level1::Worker::Process(std::span<const Message> batch) {
   const auto t_batch = Clock::now();
@@ -141,6 +150,7 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
   // --- decode ------------------------------------------------------------------------------
   auto t = Clock::now();
   std::vector<Decoded> decoded;
+  decoded.reserve(batch.size());  // one alert per message in the usual case
   for (const Message& m : batch) {
     auto on_alert = [&](alert::Alert&& a, const codec::DecodedRecord& r) {
       Decoded d;
@@ -245,7 +255,8 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
   processed.alerts.resize(decoded.size());
   uint64_t new_detections = 0, new_objects = 0;
   double newest_mjd = -1e300;
-  std::vector<PendingRow> rows;
+  std::vector<PendingRow>& rows = scratch_->rows;
+  rows.clear();
   for (size_t n = 0; n < order.size(); ++n) {
     t = Clock::now();
     const Decoded& d = decoded[order[n]];
@@ -316,9 +327,24 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
   std::vector<bool> write(rows.size(), true);
   {
     // One write per key and table per batch (forced photometry and limits share key shapes).
-    std::array<std::unordered_set<std::string_view>, store::kNumTables> seen;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (!seen[static_cast<int>(rows[i].table)].insert(rows[i].key).second) write[i] = false;
+    // A key names its object, and each object's rows are adjacent (objects are processed in
+    // turn): repeats are found within each object's run, by sorting its row indices.
+    std::vector<uint32_t>& run = scratch_->run;
+    auto before = [&](uint32_t x, uint32_t y) {
+      return rows[x].table != rows[y].table ? rows[x].table < rows[y].table
+                                            : rows[x].key < rows[y].key;
+    };
+    for (size_t begin = 0; begin < rows.size();) {
+      const std::string& object = decoded[rows[begin].decoded].object_key;
+      size_t end = begin + 1;
+      while (end < rows.size() && decoded[rows[end].decoded].object_key == object) ++end;
+      run.resize(end - begin);
+      for (size_t i = begin; i < end; ++i) run[i - begin] = static_cast<uint32_t>(i);
+      std::stable_sort(run.begin(), run.end(), before);  // the first of equal keys stays first
+      for (size_t i = 1; i < run.size(); ++i) {
+        if (!before(run[i - 1], run[i])) write[run[i]] = false;
+      }
+      begin = end;
     }
   }
   if (select) {  // forced photometry and limits have no id: look their keys up

@@ -108,6 +108,7 @@ class Level1 {
   class Worker {
    public:
     explicit Worker(Level1* level1);
+    ~Worker();
     // Processes one batch. An error here is a store or sink failure (the batch is not marked
     // done); bad packets are dead letters, not errors.
     Status Process(std::span<const Message> batch);
@@ -119,6 +120,8 @@ class Level1 {
     // Reused from batch to batch: a batch's writes run to megabytes, and a fresh buffer would
     // grow (copy) and fault in its pages every time.
     store::WriteSet writes_;
+    struct Scratch;  // level1.cc
+    std::unique_ptr<Scratch> scratch_;
   };
 
   // Whether a source unit was stored by an earlier run.
