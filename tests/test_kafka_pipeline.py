@@ -57,29 +57,29 @@ def delete_topics():
                 pass
 
 
-def consume_topic(topic, idle_s=30.0, timeout_s=240):
+def consume_topic(topic, idle_s=30.0, timeout_s=240, isolation="read_committed"):
     """Every message of `topic` from the beginning: read until each partition's position reaches
-    its high watermark (taken at the start), or nothing arrives for idle_s."""
+    its high watermark (taken at the start), or nothing arrives for idle_s. The position, not
+    the last message, marks the end: transactional topics end in a commit marker."""
     from confluent_kafka import Consumer, TopicPartition
 
     c = Consumer({"bootstrap.servers": KAFKA, "group.id": unique("reader"),
                   "auto.offset.reset": "earliest", "enable.auto.commit": False,
-                  "isolation.level": "read_committed",
+                  "isolation.level": isolation,
                   "max.partition.fetch.bytes": 16 << 20, "fetch.max.bytes": 64 << 20})
     partitions = list(c.list_topics(topic, timeout=10).topics[topic].partitions)
     high = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
-    c.assign([TopicPartition(topic, p, 0) for p in partitions])
+    assigned = [TopicPartition(topic, p, 0) for p in partitions]
+    c.assign(assigned)
     got = []
-    next_offset = {p: 0 for p in partitions}
     deadline = time.time() + timeout_s
     last = time.time()
     while (time.time() < deadline and time.time() - last < idle_s
-           and any(next_offset[p] < high[p] for p in partitions)):
+           and any(max(tp.offset, 0) < high[tp.partition] for tp in c.position(assigned))):
         batch = c.consume(num_messages=1000, timeout=0.5)
         for m in batch:
             if m.error() is None:
                 got.append((m.key(), m.value()))
-                next_offset[m.partition()] = m.offset() + 1
         if batch:
             last = time.time()
     c.close()

@@ -4,15 +4,19 @@
 // the end or at Ctrl-C. With no arguments: the embedded default of DESIGN.md — a simulated
 // ZTF-like stream at a modest rate into ./lantern-data, with a generated demo catalogue and
 // watchlist. Restarting continues where the last run stopped.
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <shared_mutex>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "codec/schema.h"
 #include "filter/registry.h"
 #include "pipeline/annotators.h"
 #include "pipeline/filter_sink.h"
@@ -54,10 +58,13 @@ struct RunOptions {
   bool wal = false;
   std::string group = "lantern";
   double exit_when_idle = 0;
+  double checkpoint_seconds = 5;
   std::string sink;
   std::string sink_prefix = "lantern";
   int sink_partitions = 4;
   bool no_insert_streams = false;
+  bool transactional = false;
+  std::string transactional_id;
   int filter_budget_ms = 200;
   // Python filter sandboxes (defaults: pipeline::SandboxLimits, or LANTERN_PYTHON_* variables).
   pipeline::SandboxLimits python = pipeline::SandboxLimitsFromEnvironment();
@@ -87,6 +94,20 @@ Result<sky::ContextCatalog> LoadCatalogArg(const std::string& arg) {
   return sky::LoadContextCatalogCsv(path, spec);
 }
 
+// --transactional without --transactional-id: stable across restarts of one worker (same
+// host, same store), so a restarted worker fences its dead predecessor, and distinct between
+// live workers: two processes cannot open one store (RocksDB's lock), and the host name tells
+// machines apart.
+std::string DefaultTransactionalId(const std::string& group, const std::string& data_dir) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::error_code ec;
+  std::string dir = std::filesystem::canonical(data_dir, ec).string();
+  if (ec) dir = data_dir;
+  return fmt::format("lantern-{}-{}-{:016x}", group, host[0] ? host : "unknown-host",
+                     codec::Fingerprint64(dir));
+}
+
 int RunMain(const RunOptions& opt) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -94,6 +115,14 @@ int RunMain(const RunOptions& opt) {
     std::fprintf(stderr, "lantern run: %s\n", st.ToString().c_str());
     return 1;
   };
+  if (!opt.transactional_id.empty() && !opt.transactional) {
+    return fail(InvalidArgument("--transactional-id needs --transactional"));
+  }
+  if (opt.transactional && (opt.source.rfind("kafka://", 0) != 0 || opt.sink.empty())) {
+    return fail(InvalidArgument(
+        "--transactional needs a Kafka source and a Kafka sink (--source kafka://HOST:PORT/TOPIC "
+        "--sink kafka://HOST:PORT): it commits the input offsets with the outputs"));
+  }
   auto history = pipeline::ParseHistoryStrategy(opt.history);
   if (!history.ok()) return fail(history.status());
   auto cutout_mode = store::ParseCutoutMode(opt.cutouts);
@@ -212,15 +241,22 @@ int RunMain(const RunOptions& opt) {
     ko.partitions = opt.sink_partitions;
     ko.insert_streams = !opt.no_insert_streams;
     for (size_t i = 0; i < watchers.size(); ++i) ko.watchlist_ids.push_back(i + 1);
+    if (opt.transactional) {
+      ko.transactional_id = opt.transactional_id.empty()
+                                ? DefaultTransactionalId(opt.group, opt.data_dir)
+                                : opt.transactional_id;
+      std::fprintf(stderr, "lantern run: transactional id %s\n", ko.transactional_id.c_str());
+    }
     auto sink = pipeline::KafkaSink::Create(ko);
     if (!sink.ok()) return fail(sink.status());
     kafka_sink = std::move(sink).value();
     level1.add_sink(kafka_sink.get());
   }
   // User filters from the registry (<data-dir>/filters.json), reloaded when it changes; their
-  // matches go to the store and, with --sink, to lantern.filter.<owner>.<name>.
+  // matches go to the store and, with --sink, to lantern.filter.<owner>.<name> (with
+  // --transactional through the sink's producer, in its transactions).
   std::unique_ptr<stream::Producer> filter_producer;
-  if (!opt.sink.empty()) {
+  if (!opt.sink.empty() && !opt.transactional) {
     stream::ProducerOptions po;
     po.bootstrap = stream::ParseKafkaUrl(opt.sink)->bootstrap;
     auto producer = stream::Producer::Create(po);
@@ -230,12 +266,14 @@ int RunMain(const RunOptions& opt) {
   pipeline::FilterSinkOptions fso;
   fso.registry_path = filter::RegistryPath(opt.data_dir);
   fso.budget = std::chrono::milliseconds(opt.filter_budget_ms);
-  fso.producer = filter_producer.get();
+  fso.producer = opt.transactional ? kafka_sink->producer() : filter_producer.get();
   fso.python = opt.python;
   fso.python_workers = opt.python_workers;
   pipeline::FilterSink filter_sink(db->get(), fso);
   level1.add_sink(&filter_sink);
 
+  // With --transactional, the Kafka source's checkpoint holds it to see no batch half-done.
+  std::shared_mutex batch_gate;
   store::Store* store = db->get();
   auto durable = [&]() -> Status {
     if (!store_options.wal) RETURN_IF_ERROR(store->Flush());
@@ -257,6 +295,13 @@ int RunMain(const RunOptions& opt) {
       return level1.IsDone(origin, position);
     };
     ko.durable = durable;
+    if (opt.transactional) {
+      ko.commit_transaction = [&kafka_sink](const std::vector<stream::PartitionOffset>& offsets,
+                                            const stream::Consumer& consumer) {
+        return kafka_sink->CommitTransaction(offsets, consumer);
+      };
+      ko.batch_gate = &batch_gate;
+    }
     auto s = pipeline::MakeKafkaSource(std::move(ko));
     if (!s.ok()) return fail(s.status());
     source = std::move(s).value();
@@ -277,7 +322,9 @@ int RunMain(const RunOptions& opt) {
   ro.max_wait = std::chrono::milliseconds(opt.max_wait_ms);
   ro.progress_seconds = opt.progress;
   ro.flush_seconds = store_options.wal ? 0 : opt.flush_seconds;
+  ro.checkpoint_seconds = opt.checkpoint_seconds;
   ro.stop = &g_stop;
+  if (opt.transactional) ro.batch_gate = &batch_gate;
   std::fprintf(stderr, "lantern run: %s → %s (%d threads, history %s, cutouts %s)\n",
                opt.source.c_str(), opt.data_dir.c_str(), ro.threads, opt.history.c_str(),
                opt.cutouts.c_str());
@@ -331,12 +378,24 @@ void AddRun(CLI::App& app) {
   cmd->add_option("--exit-when-idle", opt->exit_when_idle,
                   "Kafka source: stop cleanly (offsets committed) after this many seconds "
                   "without a message (default: run until Ctrl-C)");
+  cmd->add_option("--checkpoint-seconds", opt->checkpoint_seconds,
+                  "Kafka source: seconds between offset commits; with --transactional, between "
+                  "transaction commits, which read_committed consumers wait for (default 5)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--sink", opt->sink,
                   "Publish to Kafka: kafka://HOST:PORT (enriched alerts, insert streams, "
                   "watchlist hits, dead letters)");
   cmd->add_option("--sink-prefix", opt->sink_prefix, "Output topic prefix (default lantern)");
   cmd->add_option("--sink-partitions", opt->sink_partitions,
                   "Partitions of the output topics the sink creates (default 4)");
+  cmd->add_flag("--transactional", opt->transactional,
+                "Kafka source and sink: exactly-once; each checkpoint commits the outputs and "
+                "the input offsets in one Kafka transaction (read them with "
+                "isolation.level=read_committed)");
+  cmd->add_option("--transactional-id", opt->transactional_id,
+                  "With --transactional: the producer's transactional.id, stable across restarts "
+                  "and unique among live workers (default lantern-GROUP-HOST-HASH of the "
+                  "--data-dir path)");
   cmd->add_option("--filter-budget-ms", opt->filter_budget_ms,
                   "Time budget of each user filter per batch (default 200; over it, the filter "
                   "is skipped for that batch and counted)");

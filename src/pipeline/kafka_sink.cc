@@ -23,7 +23,11 @@ stream::TopicSpec Topic(std::string name, int partitions,
 KafkaSink::KafkaSink(KafkaSinkOptions options, std::unique_ptr<stream::Producer> producer)
     : options_(std::move(options)), producer_(std::move(producer)) {}
 
-KafkaSink::~KafkaSink() = default;
+KafkaSink::~KafkaSink() {
+  // Without this the broker keeps the transaction open until transaction_timeout_ms, and
+  // read_committed consumers of the output partitions wait for it.
+  if (!options_.transactional_id.empty()) (void)producer_->AbortTransaction(10000);
+}
 
 Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<stream::Admin> admin, stream::Admin::Create(options.bootstrap));
@@ -46,11 +50,43 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& opt
   stream::ProducerOptions po;
   po.bootstrap = options.bootstrap;
   po.compression = "lz4";
+  po.transactional_id = options.transactional_id;
+  if (!po.transactional_id.empty()) po.message_timeout_ms = options.transaction_timeout_ms;
   ASSIGN_OR_RETURN(std::unique_ptr<stream::Producer> producer, stream::Producer::Create(po));
+  if (!po.transactional_id.empty()) {
+    RETURN_IF_ERROR(producer->InitTransactions(options.flush_timeout_ms)
+                        .WithContext("kafka sink, transactional id " + po.transactional_id));
+    RETURN_IF_ERROR(producer->BeginTransaction());
+  }
   return std::unique_ptr<KafkaSink>(new KafkaSink(options, std::move(producer)));
 }
 
+Status KafkaSink::broken() const {
+  std::lock_guard lock(broken_mu_);
+  return broken_;
+}
+
+Status KafkaSink::CommitTransaction(const std::vector<stream::PartitionOffset>& offsets,
+                                    const stream::Consumer& consumer) {
+  RETURN_IF_ERROR(broken());
+  const int timeout = options_.flush_timeout_ms;
+  Status st = producer_->SendOffsetsToTransaction(offsets, consumer, timeout);
+  if (st.ok()) st = producer_->CommitTransaction(timeout);
+  if (st.ok()) st = producer_->BeginTransaction();
+  if (st.ok()) return st;
+  // librdkafka retries within `timeout`; what fails after it is not retried here: the batches
+  // since the last commit are marked completed, so only a restart replays them.
+  (void)producer_->AbortTransaction(timeout);
+  st = st.WithContext(
+      "kafka transaction (outputs since the last commit aborted; restart to redo them from the "
+      "committed offsets)");
+  std::lock_guard lock(broken_mu_);
+  broken_ = st;
+  return st;
+}
+
 Status KafkaSink::Write(const ProcessedBatch& batch) {
+  RETURN_IF_ERROR(broken());
   const std::string& p = options_.prefix;
   const std::string alerts_topic = p + ".alerts";
   // Each alert's hits go into its enriched message.

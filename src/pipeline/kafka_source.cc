@@ -46,6 +46,7 @@ class KafkaSource final : public Source {
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     ASSIGN_OR_RETURN(std::vector<stream::KafkaMessage> polled,
                      consumer_->PollBatch(max, static_cast<int>(std::max<int64_t>(wait, 0))));
+    RETURN_IF_ERROR(fatal_);  // set by the rebalance hook inside PollBatch
     if (polled.empty()) {
       if (options_.exit_when_idle_seconds <= 0) return true;
       const double idle = std::chrono::duration<double>(Clock::now() - last_message_).count();
@@ -68,7 +69,10 @@ class KafkaSource final : public Source {
         p.partition = {km.topic, km.partition};
       }
       p.next = km.offset + 1;
-      if (options_.is_done && options_.is_done(origin, static_cast<uint64_t>(km.offset))) {
+      // With transactions a done mark may belong to a batch whose output was aborted: redo it
+      // (the store takes the same rows again unchanged).
+      if (!transactional() && options_.is_done &&
+          options_.is_done(origin, static_cast<uint64_t>(km.offset))) {
         ++skipped_;
         continue;
       }
@@ -108,8 +112,15 @@ class KafkaSource final : public Source {
   }
 
   // A failed checkpoint (broker away) changes nothing that is committed: it is retried at the
-  // next one; the final one keeps trying for a while.
+  // next one; the final one keeps trying for a while. A failed transactional one has aborted
+  // the outputs of batches already marked completed: only a restart redoes them, so it ends
+  // the run (librdkafka has retried within the sink's timeout already).
   Status Checkpoint(bool final) override {
+    if (transactional()) {
+      Status st = TryCheckpoint();
+      if (!st.ok()) ++failed_checkpoints_;
+      return st;
+    }
     const auto give_up = Clock::now() + std::chrono::seconds(final ? 120 : 0);
     for (;;) {
       Status st = TryCheckpoint();
@@ -123,6 +134,10 @@ class KafkaSource final : public Source {
   }
 
   Status TryCheckpoint() {
+    // Transactions: no batch may be between its first output and Completed while the
+    // transaction commits, or its output would be committed without its offset.
+    std::unique_lock<std::shared_mutex> gate;
+    if (transactional()) gate = std::unique_lock(*options_.batch_gate);
     std::vector<stream::PartitionOffset> offsets;
     {
       std::lock_guard lock(mu_);
@@ -131,10 +146,15 @@ class KafkaSource final : public Source {
           offsets.push_back({c.partition.topic, c.partition.partition, c.offset});
         }
       }
+      if (transactional()) RETURN_IF_ERROR(CheckNothingCompletedPastCommittableLocked());
     }
     if (offsets.empty()) return Status::Ok();
     if (options_.durable) RETURN_IF_ERROR(options_.durable());
-    RETURN_IF_ERROR(consumer_->Commit(offsets));
+    if (transactional()) {
+      RETURN_IF_ERROR(options_.commit_transaction(offsets, *consumer_));
+    } else {
+      RETURN_IF_ERROR(consumer_->Commit(offsets));
+    }
     std::lock_guard lock(mu_);
     for (const stream::PartitionOffset& o : offsets) {
       Committable& c = committable_[Origin(o.topic, o.partition)];
@@ -164,6 +184,26 @@ class KafkaSource final : public Source {
     int64_t committed = -1;  // what the group has
   };
 
+  bool transactional() const { return static_cast<bool>(options_.commit_transaction); }
+
+  // The transaction holds the output of every completed batch; committing it with offsets that
+  // stop short of one (a batch completed behind one still in flight, which the gate and the
+  // hand-out order rule out unless a worker failed) would make the next owner produce it
+  // again.
+  Status CheckNothingCompletedPastCommittableLocked() const {
+    for (const auto& [origin, queue] : pending_) {
+      for (const Pending& p : queue) {
+        if (p.done) {
+          return Internal(fmt::format(
+              "kafka transaction not committed: {} offsets {}..{} completed behind a batch "
+              "still in flight (a worker failed?)",
+              origin, p.first, p.next - 1));
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
   // Moves each partition's leading completed batches into what may be committed.
   void PopDoneLocked() {
     for (auto& [origin, queue] : pending_) {
@@ -187,6 +227,13 @@ class KafkaSource final : public Source {
     for (const stream::TopicPartition& tp : partitions) {
       origins.push_back(Origin(tp.topic, tp.partition));
     }
+    if (event == stream::RebalanceEvent::kLost && transactional() && fatal_.ok()) {
+      // The open transaction holds their output, and their offsets can no longer go with it.
+      fatal_ = IoError(fmt::format(
+          "kafka: the group took {} partitions away without a revoke (session timeout?); the "
+          "open transaction is aborted, restart to redo it from the committed offsets",
+          partitions.size()));
+    }
     if (event == stream::RebalanceEvent::kRevoked && !closing_) {
       // Finish what is in flight for these partitions, then commit it while they are ours.
       // (Bounded: if the workers stopped on an error, give the partitions up uncommitted.)
@@ -201,8 +248,11 @@ class KafkaSource final : public Source {
           return true;
         });
       }
-      // If it fails, the next owner redoes the batches.
-      if (drained) (void)Checkpoint(/*final=*/false);
+      // If it fails, the next owner redoes the batches — and with transactions so must we.
+      Status st = drained ? Checkpoint(/*final=*/false)
+                          : IoError("kafka: partitions revoked while their batches were still "
+                                    "in flight after 120 s");
+      if (transactional() && !st.ok() && fatal_.ok()) fatal_ = st;
     }
     std::lock_guard lock(mu_);
     for (const std::string& o : origins) {
@@ -217,6 +267,7 @@ class KafkaSource final : public Source {
   uint64_t skipped_ = 0;
   bool closing_ = false;
   uint64_t failed_checkpoints_ = 0;
+  Status fatal_;  // transactions: why the run cannot go on (reader thread only)
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, std::deque<Pending>> pending_;  // by origin, in hand-out order
@@ -227,6 +278,9 @@ class KafkaSource final : public Source {
 
 Result<std::unique_ptr<Source>> MakeKafkaSource(KafkaSourceOptions options) {
   if (options.topic.empty()) return InvalidArgument("kafka source: no topic given");
+  if (options.commit_transaction && options.batch_gate == nullptr) {
+    return InvalidArgument("kafka source: transactions need the runner's batch gate");
+  }
   stream::ConsumerOptions co;
   co.bootstrap = options.bootstrap;
   co.group_id = options.group;

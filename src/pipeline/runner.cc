@@ -146,6 +146,8 @@ Result<RunSummary> Run(Source* source, Level1* level1, const RunnerOptions& opti
       std::vector<Message> batch;
       while (queue.Pop(&batch)) {
         metrics.queue_depth.store(static_cast<int64_t>(queue.size()));
+        std::shared_lock<std::shared_mutex> gate;
+        if (options.batch_gate != nullptr) gate = std::shared_lock(*options.batch_gate);
         Status st = worker.Process(batch);
         if (st.ok()) source->Completed(batch);
         if (!st.ok()) {

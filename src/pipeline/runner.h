@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <shared_mutex>
 #include <string>
 
 #include "core/status.h"
@@ -30,6 +31,10 @@ struct RunnerOptions {
   double flush_seconds = 0;
   double checkpoint_seconds = 5;                 // how often Source::Checkpoint runs
   const std::atomic<bool>* stop = nullptr;       // set from a signal handler to stop
+  // Held shared by a worker from the start of Process to the end of Source::Completed, so
+  // whoever holds it exclusively sees every batch either not started or completed (the Kafka
+  // source's transactional checkpoint). Optional; not owned.
+  std::shared_mutex* batch_gate = nullptr;
 };
 
 struct RunSummary {
