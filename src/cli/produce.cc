@@ -381,6 +381,11 @@ int RunProduce(const ProduceOptions& opt) {
              "{:.1f} MB/s) to {} ({} partitions); delivered {}, failed {}\n",
              sent, unkeyed, bytes, s, sent / std::max(s, 1e-9), bytes / 1e6 / std::max(s, 1e-9),
              url->topic, *partitions, stats.delivered, stats.failed);
+  if (stats.delivered_without_offset > 0) {
+    fmt::print("  {} of them acknowledged without an offset (the broker took a retried request "
+               "for a duplicate)\n",
+               stats.delivered_without_offset);
+  }
   if (opt.multiply > 1) {
     fmt::print("multiplied {} packets x {} ({} arcsec apart): {} copies made with {:.2f} s of "
                "CPU on the maker thread ({:.0f} copies per CPU second)\n",

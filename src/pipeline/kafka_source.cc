@@ -70,13 +70,15 @@ class KafkaSource final : public Source {
       }
       p.next = km.offset + 1;
       // With transactions a done mark may belong to a batch whose output was aborted: redo it
-      // (the store takes the same rows again unchanged).
-      if (!transactional() && options_.is_done &&
-          options_.is_done(origin, static_cast<uint64_t>(km.offset))) {
+      // (the store takes the same rows again unchanged, and the sinks get them again).
+      const bool done = options_.is_done &&
+                        options_.is_done(origin, static_cast<uint64_t>(km.offset));
+      if (done && !transactional()) {
         ++skipped_;
         continue;
       }
       Message m;
+      m.redo = done;
       m.kind = Message::Kind::kPacket;
       m.bytes = std::move(km.value);
       m.origin = origin;

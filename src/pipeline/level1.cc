@@ -29,6 +29,7 @@ struct Decoded {
   alert::Alert alert;
   std::shared_ptr<const codec::Datum> datum;
   std::string object_key;
+  bool redo = false;  // Message::redo
 };
 
 // A row the packet carries, before the strategy decides whether to write it.
@@ -40,6 +41,7 @@ struct PendingRow {
   const std::string* band;
   bool stored_object;  // the object had rows before this batch (else nothing to look up)
   size_t decoded;      // index of the packet in the batch's decoded alerts
+  bool publish_only = false;  // stored already, but its message is a redo: to the sinks only
 };
 
 std::string UnitKey(std::string_view prefix, const std::string& origin, uint64_t position) {
@@ -157,6 +159,7 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
       d.object_key = store::ObjectKey(a.survey, a.object_id);
       d.alert = std::move(a);
       d.datum = r.datum;
+      d.redo = m.redo;
       decoded.push_back(std::move(d));
     };
     Status st;
@@ -272,10 +275,11 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
     auto add_detection = [&](const alert::Detection& det) {
       if (!det.raw.valid()) return;
       auto [it, inserted] = s.ids.emplace(det.source_id, det.mjd);
-      if (!inserted && select) return;
+      if (!inserted && select && !d.redo) return;
       rows.push_back({Table::kDetections,
                       store::DetectionKey(d.object_key, it->second, det.source_id), &det.raw,
-                      it->second, &det.band, s.existed, order[n]});
+                      it->second, &det.band, s.existed, order[n],
+                      /*publish_only=*/!inserted && select});
     };
     add_detection(a.detection);
     for (const alert::Detection& det : a.prv_detections) add_detection(det);
@@ -360,16 +364,23 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
       std::vector<bool> found;
       RETURN_IF_ERROR(db.Exists(table, keys, &found));
       for (size_t j = 0; j < at.size(); ++j) {
-        if (found[j]) write[at[j]] = false;
+        if (!found[j]) continue;
+        if (decoded[rows[at[j]].decoded].redo) {
+          rows[at[j]].publish_only = true;
+        } else {
+          write[at[j]] = false;
+        }
       }
     }
   }
   std::string value;
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!write[i]) continue;
-    value.clear();
-    RETURN_IF_ERROR(rows_.EncodeRow(*rows[i].raw, rows[i].mjd, *rows[i].band, &ws, &value));
-    ws.Put(rows[i].table, rows[i].key, value);
+    if (!rows[i].publish_only) {
+      value.clear();
+      RETURN_IF_ERROR(rows_.EncodeRow(*rows[i].raw, rows[i].mjd, *rows[i].band, &ws, &value));
+      ws.Put(rows[i].table, rows[i].key, value);
+    }
     processed.rows.push_back(
         {rows[i].table, &decoded[rows[i].decoded].alert, rows[i].raw, rows[i].mjd, rows[i].band});
   }

@@ -80,7 +80,7 @@ struct ProcessedBatch {
   std::span<const Message> messages;
   std::vector<ProcessedAlert> alerts;
   std::vector<WatchlistHit> watchlist_hits;
-  std::vector<StoredRow> rows;                          // the rows written
+  std::vector<StoredRow> rows;  // the rows written (+ a redo message's rows the store had)
   std::vector<const store::ObjectRecord*> objects;      // each object the batch updated, once
   std::vector<DeadLetterOut> dead_letters;              // units (or their tails) not decoded
 };

@@ -35,6 +35,9 @@ struct Message {
   std::string origin;     // "file:<path>", "sim:<seed>", "kafka:<topic>/<partition>"
   uint64_t position = 0;  // first record index (files), sequence number or offset
   uint64_t count = 1;     // records covered (kBlock: the block's count)
+  // Stored before by an attempt whose outputs may be lost (an aborted Kafka transaction): its
+  // rows go to the sinks again even where the store already has them.
+  bool redo = false;
   // Where the unit's own bytes are, for dead letters (the block, or the whole packet).
   std::string_view raw() const {
     return kind == Kind::kBlock ? block.data : std::string_view(*bytes);

@@ -181,6 +181,7 @@ struct Producer::Callbacks {
     } else {
       p->delivered_.fetch_add(1, std::memory_order_relaxed);
       p->delivered_bytes_.fetch_add(m->len, std::memory_order_relaxed);
+      if (m->offset < 0) p->delivered_without_offset_.fetch_add(1, std::memory_order_relaxed);
     }
   }
   static void Error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
@@ -305,6 +306,7 @@ ProducerStats Producer::stats() const {
   ProducerStats s;
   s.delivered = delivered_.load();
   s.delivered_bytes = delivered_bytes_.load();
+  s.delivered_without_offset = delivered_without_offset_.load();
   s.failed = failed_.load();
   s.errors = errors_.load();
   std::lock_guard lock(error_mu_);

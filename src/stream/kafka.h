@@ -68,6 +68,10 @@ struct ProducerOptions {
 struct ProducerStats {
   uint64_t delivered = 0;        // acknowledged by the broker
   uint64_t delivered_bytes = 0;  // value bytes of those
+  // Acknowledged without an offset: the idempotent producer's "already written" (a retried
+  // request the broker took for a duplicate). Counted to diagnose a delivered message that is
+  // not in the log.
+  uint64_t delivered_without_offset = 0;
   uint64_t failed = 0;           // delivery failed (after librdkafka's retries)
   uint64_t errors = 0;           // errors reported outside delivery (connection, fatal)
   std::string last_error;
@@ -118,6 +122,7 @@ class Producer {
   KafkaErrorHook on_error_;
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> delivered_bytes_{0};
+  std::atomic<uint64_t> delivered_without_offset_{0};
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> errors_{0};
   uint64_t failed_at_last_flush_ = 0;
