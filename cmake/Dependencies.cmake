@@ -19,13 +19,12 @@ pkg_check_modules(ROCKSDB REQUIRED IMPORTED_TARGET rocksdb)
 # counters are thread-locals, which cost a __tls_get_addr call each from the shared library
 # (~6 % of a Level 1 worker's time in perf) and a plain segment-relative load when linked in.
 find_library(ROCKSDB_STATIC_ARCHIVE librocksdb.a HINTS ${ROCKSDB_LIBRARY_DIRS})
+add_library(lantern_rocksdb INTERFACE)
 if(ROCKSDB_STATIC_ARCHIVE)
-  add_library(lantern_rocksdb INTERFACE)
   target_include_directories(lantern_rocksdb INTERFACE ${ROCKSDB_INCLUDE_DIRS})
   target_link_libraries(lantern_rocksdb INTERFACE ${ROCKSDB_STATIC_ARCHIVE} gflags snappy lz4
                         zstd bz2 z Threads::Threads ${CMAKE_DL_LIBS})
 else()
-  add_library(lantern_rocksdb INTERFACE)
   target_link_libraries(lantern_rocksdb INTERFACE PkgConfig::ROCKSDB)
 endif()
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)  # filter differential test
