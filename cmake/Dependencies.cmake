@@ -28,8 +28,34 @@ else()
   target_link_libraries(lantern_rocksdb INTERFACE PkgConfig::ROCKSDB)
 endif()
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)  # filter differential test
-pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 find_package(OpenSSL REQUIRED)
+# librdkafka: the release scripts/install-deps builds (static, under LANTERN_DEPS), else the
+# system's (Debian 12: 2.0.2, which docs/kafka.md "Which librdkafka" advises against).
+set(LANTERN_RDKAFKA_VERSION 2.15.1)
+if(DEFINED ENV{LANTERN_DEPS})
+  set(_lantern_deps "$ENV{LANTERN_DEPS}")
+else()
+  set(_lantern_deps "$ENV{HOME}/.cache/lantern/deps")
+endif()
+set(LANTERN_RDKAFKA_PREFIX "${_lantern_deps}/librdkafka-${LANTERN_RDKAFKA_VERSION}"
+    CACHE PATH "librdkafka built by scripts/install-deps")
+add_library(lantern_rdkafka INTERFACE)
+if(EXISTS "${LANTERN_RDKAFKA_PREFIX}/lib/librdkafka.a")
+  pkg_check_modules(RDKAFKA_DEPS REQUIRED IMPORTED_TARGET libzstd liblz4 zlib)
+  set(RDKAFKA_VERSION ${LANTERN_RDKAFKA_VERSION})
+  target_include_directories(lantern_rdkafka INTERFACE "${LANTERN_RDKAFKA_PREFIX}/include")
+  target_link_libraries(lantern_rdkafka INTERFACE "${LANTERN_RDKAFKA_PREFIX}/lib/librdkafka.a"
+                        OpenSSL::SSL OpenSSL::Crypto PkgConfig::RDKAFKA_DEPS Threads::Threads
+                        ${CMAKE_DL_LIBS} m rt)
+  set(_rdkafka_from "${LANTERN_RDKAFKA_PREFIX}")
+else()
+  pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
+  target_link_libraries(lantern_rdkafka INTERFACE PkgConfig::RDKAFKA)
+  set(_rdkafka_from "the system")
+  message(WARNING "librdkafka ${RDKAFKA_VERSION} from the system: run scripts/install-deps to "
+                  "build ${LANTERN_RDKAFKA_VERSION} (docs/kafka.md \"Which librdkafka\")")
+endif()
+message(STATUS "librdkafka ${RDKAFKA_VERSION} from ${_rdkafka_from}")
 
 # Real data for tests and benchmarks lives beside the checkout (never copied in).
 set(LANTERN_SHARED_DATA "$ENV{LANTERN_SHARED_DATA}" CACHE PATH "Shared test data directory")

@@ -133,6 +133,8 @@ std::vector<TopicPartition> FromList(const rd_kafka_topic_partition_list_t* list
 
 }  // namespace
 
+std::string LibraryVersion() { return rd_kafka_version_str(); }
+
 Result<KafkaUrl> ParseKafkaUrl(std::string_view url) {
   if (!url.starts_with(kScheme)) {
     return InvalidArgument(

@@ -32,6 +32,9 @@ struct KafkaUrl {
 };
 Result<KafkaUrl> ParseKafkaUrl(std::string_view url);
 
+// The linked librdkafka's version, e.g. "2.15.1" (`lantern --version`).
+std::string LibraryVersion();
+
 // Extra librdkafka properties (name → value), applied after Lantern's own settings.
 using KafkaConfig = std::vector<std::pair<std::string, std::string>>;
 
