@@ -377,7 +377,8 @@ void AddRun(CLI::App& app) {
                   "Kafka consumer group of --source kafka:// (default lantern)");
   cmd->add_option("--exit-when-idle", opt->exit_when_idle,
                   "Kafka source: stop cleanly (offsets committed) after this many seconds "
-                  "without a message (default: run until Ctrl-C)");
+                  "without a message, once the group has consumed the whole topic (or after "
+                  "60 s idle whatever the group's state); default: run until Ctrl-C");
   cmd->add_option("--checkpoint-seconds", opt->checkpoint_seconds,
                   "Kafka source: seconds between offset commits; with --transactional, between "
                   "transaction commits, which read_committed consumers wait for (default 5)")

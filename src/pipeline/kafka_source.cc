@@ -17,7 +17,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr double kUnassignedIdleSeconds = 60;
+// --exit-when-idle waits at most this long for the rest of the group (below).
+constexpr double kGroupIdleSeconds = 60;
 
 std::string Origin(const std::string& topic, int32_t partition) {
   return fmt::format("kafka:{}/{}", topic, partition);
@@ -47,17 +48,9 @@ class KafkaSource final : public Source {
     ASSIGN_OR_RETURN(std::vector<stream::KafkaMessage> polled,
                      consumer_->PollBatch(max, static_cast<int>(std::max<int64_t>(wait, 0))));
     RETURN_IF_ERROR(fatal_);  // set by the rebalance hook inside PollBatch
-    if (polled.empty()) {
-      if (options_.exit_when_idle_seconds <= 0) return true;
-      const double idle = std::chrono::duration<double>(Clock::now() - last_message_).count();
-      // Without partitions the group may still be waiting for a dead member's session to
-      // expire before it hands them out: wait longer before calling that idle.
-      const double limit = consumer_->Assignment().empty()
-                               ? std::max(options_.exit_when_idle_seconds, kUnassignedIdleSeconds)
-                               : options_.exit_when_idle_seconds;
-      return idle < limit;
-    }
+    if (polled.empty()) return options_.exit_when_idle_seconds <= 0 || !IdleLongEnough();
     last_message_ = Clock::now();
+    waiting_reported_ = false;
     // One pending entry per partition of this batch, in the order batches are handed out.
     std::map<std::string, Pending> entries;
     for (stream::KafkaMessage& km : polled) {
@@ -188,6 +181,51 @@ class KafkaSource final : public Source {
 
   bool transactional() const { return static_cast<bool>(options_.commit_transaction); }
 
+  // --exit-when-idle: no message for that long, and nothing of the topic left for the group.
+  // Our partitions being drained is not enough: a member that died still holds its partitions
+  // until its session expires (10 s) and the group rebalances, and the members that are left
+  // must be there to take them. The group's progress is asked for at most once a second; after
+  // kGroupIdleSeconds without a message the worker goes whatever the group's state (a topic
+  // written by transactions ends in a marker that no commit passes, for one).
+  bool IdleLongEnough() {
+    const double idle = std::chrono::duration<double>(Clock::now() - last_message_).count();
+    if (idle < options_.exit_when_idle_seconds) return false;
+    if (idle >= std::max(options_.exit_when_idle_seconds, kGroupIdleSeconds)) return true;
+    if (Clock::now() < next_group_check_) return false;
+    next_group_check_ = Clock::now() + std::chrono::seconds(1);
+    Result<std::vector<stream::PartitionProgress>> progress =
+        consumer_->GroupProgress(options_.topic, 5000);
+    if (!progress.ok()) return false;  // broker away: keep waiting, up to the limit
+    std::vector<std::string> left;
+    {
+      std::lock_guard lock(mu_);
+      for (const stream::PartitionProgress& p : *progress) {
+        const int64_t from = std::max(p.committed, p.low);
+        if (from >= p.end) continue;
+        // Ours, drained and not committed yet: the final checkpoint commits it.
+        const std::string origin = Origin(options_.topic, p.partition);
+        auto c = committable_.find(origin);
+        auto q = pending_.find(origin);
+        if (c != committable_.end() && c->second.offset >= p.end &&
+            (q == pending_.end() || q->second.empty())) {
+          continue;
+        }
+        left.push_back(fmt::format("{} ({} messages)", p.partition, p.end - from));
+      }
+    }
+    if (left.empty()) return true;
+    if (!waiting_reported_) {
+      waiting_reported_ = true;
+      std::fprintf(stderr,
+                   "lantern run: idle, but the group has not consumed partitions %s of %s yet "
+                   "(a member that died holds its partitions until its session expires); "
+                   "waiting up to %.0f s\n",
+                   fmt::format("{}", fmt::join(left, ", ")).c_str(), options_.topic.c_str(),
+                   std::max(options_.exit_when_idle_seconds, kGroupIdleSeconds));
+    }
+    return false;
+  }
+
   // The transaction holds the output of every completed batch; committing it with offsets that
   // stop short of one (a batch completed behind one still in flight, which the gate and the
   // hand-out order rule out unless a worker failed) would make the next owner produce it
@@ -266,6 +304,8 @@ class KafkaSource final : public Source {
   KafkaSourceOptions options_;
   std::unique_ptr<stream::Consumer> consumer_;
   Clock::time_point last_message_;
+  Clock::time_point next_group_check_;
+  bool waiting_reported_ = false;
   uint64_t skipped_ = 0;
   bool closing_ = false;
   uint64_t failed_checkpoints_ = 0;

@@ -531,6 +531,37 @@ std::vector<TopicPartition> Consumer::Assignment() const {
   return FromList(list);
 }
 
+Result<std::vector<PartitionProgress>> Consumer::GroupProgress(const std::string& topic,
+                                                               int timeout_ms) {
+  const rd_kafka_metadata_t* md = nullptr;
+  // All topics: asking for one by name could create it where the broker auto-creates topics.
+  if (rd_kafka_resp_err_t e = rd_kafka_metadata(handle_->rk, 1, nullptr, &md, timeout_ms)) {
+    return IoError(fmt::format("kafka metadata for {}: {}", topic, rd_kafka_err2str(e)));
+  }
+  int partitions = -1;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    if (topic == md->topics[i].topic && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      partitions = md->topics[i].partition_cnt;
+    }
+  }
+  rd_kafka_metadata_destroy(md);
+  if (partitions < 0) return NotFound(fmt::format("kafka topic {} does not exist", topic));
+  std::vector<TopicPartition> list;
+  for (int32_t p = 0; p < partitions; ++p) list.push_back({topic, p});
+  ASSIGN_OR_RETURN(std::vector<PartitionOffset> committed, Committed(list, timeout_ms));
+  std::vector<PartitionProgress> out;
+  for (const PartitionOffset& c : committed) {
+    PartitionProgress p{.partition = c.partition, .committed = c.offset};
+    if (rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
+            handle_->rk, topic.c_str(), c.partition, &p.low, &p.end, timeout_ms)) {
+      return IoError(fmt::format("kafka watermarks of {} [{}]: {}", topic, c.partition,
+                                 rd_kafka_err2str(e)));
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
 void Consumer::Close() {
   if (closed_) return;
   closed_ = true;

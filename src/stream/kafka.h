@@ -160,6 +160,14 @@ enum class RebalanceEvent { kAssigned, kRevoked, kLost };
 using RebalanceHook =
     std::function<void(RebalanceEvent event, const std::vector<TopicPartition>& partitions)>;
 
+// Where a consumer group stands on one partition.
+struct PartitionProgress {
+  int32_t partition = 0;
+  int64_t committed = -1001;  // the group's committed offset (-1001: none)
+  int64_t low = 0;            // first offset still stored
+  int64_t end = 0;            // high watermark (last stable offset for read_committed)
+};
+
 struct ConsumerStats {
   uint64_t messages = 0;  // handed out by PollBatch
   uint64_t bytes = 0;     // value bytes of those
@@ -188,6 +196,8 @@ class Consumer {
   Result<std::vector<PartitionOffset>> Committed(const std::vector<TopicPartition>& partitions,
                                                  int timeout_ms);
   std::vector<TopicPartition> Assignment() const;
+  // Every partition of `topic`: the group's committed offset beside the partition's ends.
+  Result<std::vector<PartitionProgress>> GroupProgress(const std::string& topic, int timeout_ms);
   // Leaves the group (revoking through the hook). Idempotent.
   void Close();
   ConsumerStats stats() const;
