@@ -13,7 +13,8 @@ starts itself (scripts/kafka start on its own --port and --dir, stopped at the e
    Also the CPU seconds of the `lantern run` process (all its threads) and of the broker's
    JVM during the run (less its idle rate). Beside it, the raw consume ceiling of the same
    topic on the same broker: bench/kafka_consume (Lantern's own librdkafka consumer, doing
-   nothing with the messages; first → last message), and Kafka's ConsumerPerformance
+   nothing with the messages; first → last message; the best of CEILING_RUNS reads), and
+   Kafka's ConsumerPerformance
    (`scripts/kafka perf-consume`, fetch.nMsg.sec, without its group join) for reference.
    Ratio = e2e input messages/s ÷ kafka_consume messages/s.
 2. Latency. For each input rate R (alerts/s, whole topic): a topic of --latency-partitions
@@ -55,6 +56,7 @@ import uuid
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CEILING_RUNS = 3  # kafka_consume reads per topic; the ceiling is the best
 
 
 def log(msg: str) -> None:
@@ -348,10 +350,14 @@ def throughput(opt, broker: Broker) -> list[dict]:
         messages = sum(hi - lo for _, lo, hi in parts)
         log(f"P={p}: {messages} messages produced in {secs:.1f} s ({out.split(';')[0]})")
         java = broker.perf_consume(topic, messages)
-        ceiling = broker.lantern_consume(topic, messages)
+        # The ceiling is the best of CEILING_RUNS reads: one read moved by 3x from run to run
+        # on the shared 2-core machine (4.5k-16.7k msg/s), which made the ratio below noise.
+        tries = [broker.lantern_consume(topic, messages) for _ in range(CEILING_RUNS)]
+        ceiling = max(tries, key=lambda c: c["msgs_per_s"])
+        runs = ", ".join(f"{c['msgs_per_s']:.0f}" for c in tries)
         log(f"P={p}: ceiling: kafka_consume {ceiling['msgs_per_s']:.0f} msg/s "
-            f"({ceiling['mb_per_s']:.1f} MB/s), ConsumerPerformance {java['fetch.nMsg.sec']:.0f} "
-            f"msg/s ({java['fetch.MB.sec']:.1f} MB/s)")
+            f"({ceiling['mb_per_s']:.1f} MB/s; runs {runs}), ConsumerPerformance "
+            f"{java['fetch.nMsg.sec']:.0f} msg/s ({java['fetch.MB.sec']:.1f} MB/s)")
         for t in opt.threads:
             prefix = f"kbench-out-p{p}-t{t}-{uuid.uuid4().hex[:6]}"
             store = os.path.join(opt.dir, f"store-p{p}-t{t}")
@@ -529,7 +535,8 @@ def markdown(opt, tp: list[dict], lat: list[dict]) -> str:
                   "e2e = alerts ÷ (last − first `<prefix>.alerts` CreateTime); run−idle = alerts ÷ "
                   "(the run's seconds − idle wait; includes the group join); ceiling = "
                   "bench/kafka_consume (Lantern's librdkafka consumer, nothing done with the "
-                  "messages; first → last message) and Kafka's ConsumerPerformance "
+                  f"messages; first → last message; best of {CEILING_RUNS} reads) and Kafka's "
+                  "ConsumerPerformance "
                   "(fetch.nMsg.sec) on the same topic; ratio = e2e input messages/s ÷ "
                   "kafka_consume msg/s.", "",
                   "| partitions | threads | messages | alerts | e2e alerts/s | run−idle alerts/s "

@@ -63,6 +63,7 @@ struct RunOptions {
   std::string sink_prefix = "lantern";
   int sink_partitions = 4;
   bool no_insert_streams = false;
+  std::string sink_compression = "lz4";
   bool transactional = false;
   std::string transactional_id;
   int filter_budget_ms = 200;
@@ -240,6 +241,7 @@ int RunMain(const RunOptions& opt) {
     ko.prefix = opt.sink_prefix;
     ko.partitions = opt.sink_partitions;
     ko.insert_streams = !opt.no_insert_streams;
+    ko.compression = opt.sink_compression;
     for (size_t i = 0; i < watchers.size(); ++i) ko.watchlist_ids.push_back(i + 1);
     if (opt.transactional) {
       ko.transactional_id = opt.transactional_id.empty()
@@ -389,6 +391,9 @@ void AddRun(CLI::App& app) {
   cmd->add_option("--sink-prefix", opt->sink_prefix, "Output topic prefix (default lantern)");
   cmd->add_option("--sink-partitions", opt->sink_partitions,
                   "Partitions of the output topics the sink creates (default 4)");
+  cmd->add_option("--sink-compression", opt->sink_compression,
+                  "Codec of the sink's producer: lz4 (default), zstd, snappy, gzip, none")
+      ->check(CLI::IsMember({"none", "lz4", "zstd", "snappy", "gzip"}));
   cmd->add_flag("--transactional", opt->transactional,
                 "Kafka source and sink: exactly-once; each checkpoint commits the outputs and "
                 "the input offsets in one Kafka transaction (read them with "

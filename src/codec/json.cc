@@ -1,19 +1,21 @@
 #include "codec/json.h"
 
+#include <charconv>
 #include <cmath>
 #include <fmt/format.h>
 
 namespace lantern::codec {
 namespace {
 
-// Numbers are formatted into a stack buffer and appended once: fmt's back_insert_iterator
-// into a std::string pushes one character at a time (the insert streams print ~100 numbers
-// per row; bench/outputs_bench BM_RowJson).
+// Numbers are formatted into a stack buffer by std::to_chars (the shortest text that reads
+// back as the same value, as fmt's "{}" writes it) and appended once: the insert streams print
+// ~100 numbers per row, and fmt::format_to_n parses its format string on every call
+// (bench/outputs_bench BM_RowJson).
 template <typename T>
 void AppendFormatted(T v, std::string* out) {
   char buffer[40];
-  const auto result = fmt::format_to_n(buffer, sizeof buffer, "{}", v);
-  out->append(buffer, result.out);
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, v);
+  out->append(buffer, result.ptr);
 }
 
 template <typename T>

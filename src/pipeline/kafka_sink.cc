@@ -49,7 +49,7 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& opt
   }
   stream::ProducerOptions po;
   po.bootstrap = options.bootstrap;
-  po.compression = "lz4";
+  po.compression = options.compression;
   po.transactional_id = options.transactional_id;
   if (!po.transactional_id.empty()) po.message_timeout_ms = options.transaction_timeout_ms;
   ASSIGN_OR_RETURN(std::unique_ptr<stream::Producer> producer, stream::Producer::Create(po));

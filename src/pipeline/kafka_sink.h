@@ -34,6 +34,7 @@ struct KafkaSinkOptions {
   std::string prefix = "lantern";
   int partitions = 4;      // for topics the sink creates
   bool insert_streams = true;
+  std::string compression = "lz4";  // producer codec: none, lz4, zstd, snappy, gzip
   std::vector<uint32_t> watchlist_ids;  // a topic for each
   int flush_timeout_ms = 120000;  // also the longest wait of each transaction call
   // Non-empty: transactions. A process started with the id of a dead one fences it and aborts

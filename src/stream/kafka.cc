@@ -6,7 +6,10 @@
 #include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
+#include <mutex>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 
 namespace lantern::stream {
 namespace {
@@ -166,10 +169,40 @@ Result<KafkaUrl> ParseKafkaUrl(std::string_view url) {
 
 struct Consumer::Handle {
   rd_kafka_t* rk = nullptr;
+  // A second client for GroupProgress's watermark queries, made on first use from a copy of
+  // the consumer's configuration (it never subscribes, so it never joins the group). On the
+  // consumer's own connection each query waits behind the fetch in flight, which the broker
+  // holds up to fetch.wait.max.ms (500 ms) when there is nothing to read: 2 s for 4
+  // partitions.
+  rd_kafka_conf_t* query_conf = nullptr;
+  rd_kafka_t* query_rk = nullptr;
 };
+
+namespace {
+
+// Lets an unordered_map keyed by std::string be searched with a string_view.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+}  // namespace
 
 struct Producer::Handle {
   rd_kafka_t* rk = nullptr;
+  // Topic handles by name, made on first use: producing by name makes librdkafka look the
+  // topic up (a lock and a hash) and us copy the name, for each message.
+  std::mutex topics_mu;
+  std::unordered_map<std::string, rd_kafka_topic_t*, StringHash, std::equal_to<>> topics;
+
+  rd_kafka_topic_t* Topic(std::string_view name) {
+    std::lock_guard lock(topics_mu);
+    auto it = topics.find(name);
+    if (it != topics.end()) return it->second;
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, std::string(name).c_str(), nullptr);
+    if (rkt != nullptr) topics.emplace(std::string(name), rkt);
+    return rkt;
+  }
 };
 
 struct Producer::Callbacks {
@@ -242,6 +275,7 @@ Result<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions& o) {
 Producer::~Producer() {
   if (handle_->rk == nullptr) return;
   rd_kafka_flush(handle_->rk, 10000);
+  for (auto& [name, rkt] : handle_->topics) rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(handle_->rk);
 }
 
@@ -258,12 +292,15 @@ void Producer::RecordError(const std::string& error, bool from_delivery) {
 
 Status Producer::Produce(std::string_view topic, std::string_view key, std::string_view value,
                          std::optional<int32_t> partition) {
-  const std::string topic_name(topic);
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(queue_full_wait_ms_);
+  rd_kafka_topic_t* rkt = handle_->Topic(topic);
+  if (rkt == nullptr) {
+    return IoError(fmt::format("kafka produce to {}: {}", topic,
+                               rd_kafka_err2str(rd_kafka_last_error())));
+  }
+  std::optional<std::chrono::steady_clock::time_point> deadline;  // set when the queue is full
   for (;;) {
     rd_kafka_resp_err_t err = rd_kafka_producev(
-        handle_->rk, RD_KAFKA_V_TOPIC(topic_name.c_str()),
+        handle_->rk, RD_KAFKA_V_RKT(rkt),
         RD_KAFKA_V_PARTITION(partition.value_or(RD_KAFKA_PARTITION_UA)),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
@@ -272,7 +309,9 @@ Status Producer::Produce(std::string_view topic, std::string_view key, std::stri
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       return IoError(fmt::format("kafka produce to {}: {}", topic, rd_kafka_err2str(err)));
     }
-    if (std::chrono::steady_clock::now() >= deadline) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!deadline) deadline = now + std::chrono::milliseconds(queue_full_wait_ms_);
+    if (now >= *deadline) {
       return IoError(fmt::format(
           "kafka produce to {}: local queue still full after {} ms ({} messages waiting; last "
           "error: {})",
@@ -414,6 +453,9 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions& o) {
   rd_kafka_conf_set_rebalance_cb(conf.get(), &Callbacks::Rebalance);
   rd_kafka_conf_set_error_cb(conf.get(), &Callbacks::Error);
   rd_kafka_conf_set_log_cb(conf.get(), &Log);
+  c->handle_->query_conf = rd_kafka_conf_dup(conf.get());
+  rd_kafka_conf_set_rebalance_cb(c->handle_->query_conf, nullptr);
+  rd_kafka_conf_set_error_cb(c->handle_->query_conf, nullptr);
   char err[512];
   c->handle_->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
   if (c->handle_->rk == nullptr) return InvalidArgument(fmt::format("kafka consumer: {}", err));
@@ -423,6 +465,8 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions& o) {
 }
 
 Consumer::~Consumer() {
+  if (handle_->query_rk != nullptr) rd_kafka_destroy(handle_->query_rk);
+  if (handle_->query_conf != nullptr) rd_kafka_conf_destroy(handle_->query_conf);
   if (handle_->rk == nullptr) return;
   Close();
   rd_kafka_destroy(handle_->rk);
@@ -549,11 +593,19 @@ Result<std::vector<PartitionProgress>> Consumer::GroupProgress(const std::string
   std::vector<TopicPartition> list;
   for (int32_t p = 0; p < partitions; ++p) list.push_back({topic, p});
   ASSIGN_OR_RETURN(std::vector<PartitionOffset> committed, Committed(list, timeout_ms));
+  if (handle_->query_rk == nullptr) {
+    char err[512];
+    handle_->query_rk = rd_kafka_new(RD_KAFKA_CONSUMER, handle_->query_conf, err, sizeof err);
+    if (handle_->query_rk == nullptr) {
+      return IoError(fmt::format("kafka watermark client for {}: {}", topic, err));
+    }
+    handle_->query_conf = nullptr;  // rd_kafka_new took it
+  }
   std::vector<PartitionProgress> out;
   for (const PartitionOffset& c : committed) {
     PartitionProgress p{.partition = c.partition, .committed = c.offset};
     if (rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
-            handle_->rk, topic.c_str(), c.partition, &p.low, &p.end, timeout_ms)) {
+            handle_->query_rk, topic.c_str(), c.partition, &p.low, &p.end, timeout_ms)) {
       return IoError(fmt::format("kafka watermarks of {} [{}]: {}", topic, c.partition,
                                  rd_kafka_err2str(e)));
     }
