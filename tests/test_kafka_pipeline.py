@@ -86,6 +86,18 @@ def consume_topic(topic, idle_s=30.0, timeout_s=240, isolation="read_committed")
     return got
 
 
+def insert_rows(topic):
+    """The rows of an insert stream: each message is a JSON array of the rows one alert brought
+    to one table, keyed by their object id (docs/formats.md)."""
+    rows = []
+    for key, value in consume_topic(topic):
+        batch = json.loads(value)
+        assert isinstance(batch, list) and batch, (topic, value[:200])
+        assert all(r["objectId"] == key.decode() for r in batch), (topic, key, value[:200])
+        rows.extend(batch)
+    return rows
+
+
 def wait_for_messages(topic, proc, timeout_s=120):
     """Returns once `topic` holds a message, or when `proc` has ended, or after timeout_s."""
     from confluent_kafka import Consumer, KafkaException, TopicPartition
@@ -176,7 +188,7 @@ def test_multiplied_real_alerts_exactly_once(lantern, data_dir, reference, tmp_p
     assert len(set(ids)) == got["alerts"]
     # Insert streams: exactly the rows the store wrote; objects (compacted) by distinct key.
     for table in ("detections", "forced", "nondetections"):
-        rows = consume_topic(f"{prefix}.insert.{table}")
+        rows = insert_rows(f"{prefix}.insert.{table}")
         assert len(rows) == got[table], (table, len(rows), got[table], r.stderr)
     objects = consume_topic(f"{prefix}.insert.objects")
     assert len({k for k, _ in objects}) == got["objects"]

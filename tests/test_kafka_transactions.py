@@ -26,7 +26,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from test_kafka_pipeline import (KAFKA, committed_and_high, consume_topic,  # noqa: E402
-                                 enriched_alert_ids, produce, run_args, unique)
+                                 enriched_alert_ids, insert_rows, produce, run_args, unique)
 # Autouse: drops the topics unique() named, here too.
 from test_kafka_pipeline import delete_topics  # noqa: E402,F401
 from test_pipeline import run  # noqa: E402
@@ -103,7 +103,7 @@ def assert_insert_streams_cover_the_store(lantern, prefix, store):
     keys = {"detections": ("objectId", "candid"), "forced": ("objectId", "mjd", "band"),
             "nondetections": ("objectId", "mjd", "band")}
     for table, fields in keys.items():
-        rows = [json.loads(v) for _, v in consume_topic(f"{prefix}.insert.{table}")]
+        rows = insert_rows(f"{prefix}.insert.{table}")
         distinct = {tuple(r[f] for f in fields) for r in rows}
         assert len(distinct) == stats[table], (table, len(distinct), stats[table], len(rows))
     assert stats["detections"] > 0 and stats["nondetections"] > 0

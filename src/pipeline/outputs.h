@@ -37,8 +37,9 @@ uint64_t EnrichedSchemaFingerprint();
 // The enriched schema, parsed once (for readers of EncodeEnrichedAlert's output).
 const std::shared_ptr<const codec::Schema>& EnrichedSchema();
 
-// One insert-stream row (lantern.insert.detections, .forced, .nondetections) appended to *out
-// as one JSON object: {"survey":"ztf","objectId":"…","mjd":…,"band":"g", then every field of
+// One insert-stream row (lantern.insert.detections, .forced, .nondetections; the Kafka sink
+// publishes an alert's rows of one table as a JSON array of them) appended to *out as one JSON
+// object: {"survey":"ztf","objectId":"…","mjd":…,"band":"g", then every field of
 // the survey's own record `raw` by its own name, valued as codec::AppendJson prints it}. A
 // survey field named like one of the four leading keys is left out (Rubin's `band`, the same
 // value). `raw` must come from a decoded packet (alert::FieldRecord of a codec::Datum);
