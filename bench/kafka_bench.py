@@ -56,7 +56,7 @@ import uuid
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CEILING_RUNS = 3  # kafka_consume reads per topic; the ceiling is the best
+CEILING_RUNS = 5  # kafka_consume reads per topic; the ceiling is the best
 
 
 def log(msg: str) -> None:
