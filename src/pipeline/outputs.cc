@@ -246,6 +246,34 @@ void AppendRowJson(alert::Survey survey, std::string_view object_id, const alert
   out->push_back('}');
 }
 
+Status ForEachRowArray(
+    std::span<const StoredRow> rows, size_t max_bytes,
+    const std::function<Status(store::Table, std::string_view, std::string_view)>& emit) {
+  constexpr store::Table kTables[3] = {store::Table::kDetections, store::Table::kForced,
+                                       store::Table::kNonDetections};
+  std::string arrays[3];
+  const alert::Alert* owner = nullptr;
+  auto publish = [&](int t) -> Status {
+    if (arrays[t].empty()) return Status::Ok();
+    arrays[t].push_back(']');
+    Status st = emit(kTables[t], owner->object_id, arrays[t]);
+    arrays[t].clear();
+    return st;
+  };
+  for (const StoredRow& r : rows) {
+    if (r.alert != owner) {
+      for (int t = 0; t < 3; ++t) RETURN_IF_ERROR(publish(t));
+      owner = r.alert;
+    }
+    const int t = r.table == store::Table::kDetections ? 0 : r.table == store::Table::kForced ? 1 : 2;
+    arrays[t].push_back(arrays[t].empty() ? '[' : ',');
+    AppendRowJson(r.alert->survey, r.alert->object_id, *r.raw, r.mjd, *r.band, &arrays[t]);
+    if (arrays[t].size() >= max_bytes) RETURN_IF_ERROR(publish(t));
+  }
+  for (int t = 0; t < 3; ++t) RETURN_IF_ERROR(publish(t));
+  return Status::Ok();
+}
+
 void AppendObjectRowJson(const store::ObjectRecord& object, std::string* out) {
   const features::LightCurve& lc = object.light_curve;
   *out += "{\"survey\":";

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "alert/alert.h"
 #include "codec/schema.h"
+#include "core/status.h"
 #include "pipeline/level1.h"
 #include "store/object_record.h"
 
@@ -46,6 +48,15 @@ const std::shared_ptr<const codec::Schema>& EnrichedSchema();
 // otherwise only the leading keys are written.
 void AppendRowJson(alert::Survey survey, std::string_view object_id, const alert::FieldRecord& raw,
                    double mjd, std::string_view band, std::string* out);
+
+// The insert-stream messages of `rows` (a batch's StoredRows, each alert's rows adjacent): one
+// per alert and table, a JSON array of its rows in order, cut after the row that takes it to
+// `max_bytes` or more. Calls emit(table, object id, message) for each, in order; stops at the
+// first error emit returns and returns it.
+inline constexpr size_t kMaxRowArrayBytes = 256 * 1024;
+Status ForEachRowArray(
+    std::span<const StoredRow> rows, size_t max_bytes,
+    const std::function<Status(store::Table, std::string_view, std::string_view)>& emit);
 
 // One object row (compacted topic lantern.insert.objects) appended to *out as one JSON object:
 // {"survey","objectId","ra","dec", every feature column by its Lasair name (null for nulls

@@ -372,6 +372,68 @@ TEST_F(RealAlerts, RowJsonHasTheLeadingKeysAndEveryNonNullSurveyField) {
   EXPECT_EQ(line, R"({"survey":"lsst","objectId":"9","mjd":60000.5,"band":"u"})");
 }
 
+TEST_F(RealAlerts, RowArraysHoldEachAlertsRowsPerTableInOrder) {
+  // Every row of every real alert, as a batch lists them: each alert's rows adjacent.
+  std::vector<StoredRow> rows;
+  std::map<std::pair<const alert::Alert*, store::Table>, size_t> expected;
+  for (const alert::Alert& a : *alerts_) {
+    auto add = [&](store::Table table, const alert::FieldRecord& raw, double mjd,
+                   const std::string& band) {
+      rows.push_back({table, &a, &raw, mjd, &band});
+      ++expected[{&a, table}];
+    };
+    add(store::Table::kDetections, a.detection.raw, a.detection.mjd, a.detection.band);
+    for (const auto& d : a.prv_detections) add(store::Table::kDetections, d.raw, d.mjd, d.band);
+    for (const auto& f : a.forced) add(store::Table::kForced, f.raw, f.mjd, f.band);
+    for (const auto& n : a.nondetections) {
+      add(store::Table::kNonDetections, n.raw, n.mjd, n.band);
+    }
+  }
+  // Each table's rows in batch order: what its messages must hold, in the same order.
+  std::map<store::Table, std::vector<const StoredRow*>> by_table;
+  for (const StoredRow& r : rows) by_table[r.table].push_back(&r);
+  for (size_t max_bytes : {SIZE_MAX, kMaxRowArrayBytes, size_t{2000}}) {
+    size_t messages = 0, longest = 0;
+    std::map<store::Table, size_t> next;  // the index of each table's next expected row
+    std::string one;
+    const Status st = ForEachRowArray(
+        rows, max_bytes,
+        [&](store::Table table, std::string_view key, std::string_view value) {
+          const Json j = Json::parse(value, nullptr, false);
+          EXPECT_TRUE(j.is_array() && !j.empty()) << value.substr(0, 200);
+          for (const Json& got : j) {
+            const StoredRow& want = *by_table[table].at(next[table]++);
+            EXPECT_EQ(want.alert->object_id, key);
+            one.clear();
+            AppendRowJson(want.alert->survey, want.alert->object_id, *want.raw, want.mjd,
+                          *want.band, &one);
+            EXPECT_EQ(got, Json::parse(one));
+          }
+          ++messages;
+          longest = std::max(longest, value.size());
+          return Status::Ok();
+        });
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    for (const auto& [table, list] : by_table) EXPECT_EQ(next[table], list.size()) << max_bytes;
+    if (max_bytes == SIZE_MAX) {
+      EXPECT_EQ(messages, expected.size());  // one message per alert and table
+    } else {
+      // Real Rubin alerts bring up to ~840 KB of detection rows (and ~320 KB of forced ones).
+      EXPECT_GT(messages, expected.size()) << max_bytes;
+      EXPECT_LT(longest, max_bytes + 20000) << "past the cut by more than one row";
+    }
+  }
+  // The first error emit returns ends the walk and is returned.
+  size_t calls = 0;
+  const Status st = ForEachRowArray(rows, kMaxRowArrayBytes,
+                                    [&](store::Table, std::string_view, std::string_view) {
+                                      ++calls;
+                                      return IoError("broker away");
+                                    });
+  EXPECT_EQ(calls, 1u);
+  EXPECT_NE(st.message().find("broker away"), std::string::npos);
+}
+
 TEST_F(RealAlerts, ObjectRowJsonHasEveryFeatureColumn) {
   std::set<alert::Survey> surveys;
   std::string line;
