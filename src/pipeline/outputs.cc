@@ -265,7 +265,9 @@ Status ForEachRowArray(
       for (int t = 0; t < 3; ++t) RETURN_IF_ERROR(publish(t));
       owner = r.alert;
     }
-    const int t = r.table == store::Table::kDetections ? 0 : r.table == store::Table::kForced ? 1 : 2;
+    const int t = r.table == store::Table::kDetections ? 0
+                  : r.table == store::Table::kForced   ? 1
+                                                       : 2;
     arrays[t].push_back(arrays[t].empty() ? '[' : ',');
     AppendRowJson(r.alert->survey, r.alert->object_id, *r.raw, r.mjd, *r.band, &arrays[t]);
     if (arrays[t].size() >= max_bytes) RETURN_IF_ERROR(publish(t));
