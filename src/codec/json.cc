@@ -8,7 +8,7 @@ namespace lantern::codec {
 namespace {
 
 // Numbers are formatted into a stack buffer by std::to_chars (the shortest text that reads
-// back as the same value, as fmt's "{}" writes it) and appended once: the insert streams print
+// back as the same value) and appended once: the insert streams print
 // ~100 numbers per row, and fmt::format_to_n parses its format string on every call
 // (bench/outputs_bench BM_RowJson).
 template <typename T>
