@@ -442,6 +442,11 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions& o) {
   RETURN_IF_ERROR(set("enable.auto.offset.store", "false"));
   RETURN_IF_ERROR(set("auto.offset.reset", o.auto_offset_reset));
   RETURN_IF_ERROR(set("enable.partition.eof", "false"));
+  // When the prefetched messages pass queued.max.messages.kbytes (64 MiB: ~1,100 alerts with
+  // cutouts), librdkafka stops fetching for fetch.queue.backoff.ms: 1 s by default, in which a
+  // consumer of 3,000 alerts/s empties that queue three times over and then waits. 10 ms keeps
+  // it filled (docs/benchmarks.md, "Kafka end to end").
+  RETURN_IF_ERROR(set("fetch.queue.backoff.ms", "10"));
   for (const auto& [k, v] : o.extra) {
     if (k == "enable.auto.commit" && v != "false") {
       return InvalidArgument("kafka consumer: offsets are committed explicitly only "
