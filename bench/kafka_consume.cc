@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -31,6 +32,8 @@ int Main(int argc, char** argv) {
   app.add_option("--batch", batch, "Messages per PollBatch (default 256, as lantern run)");
   app.add_option("--group", group, "Consumer group (default: a new one)");
   app.add_option("--timeout-s", timeout_s, "Give up after this long without a message");
+  std::vector<std::string> config;
+  app.add_option("-X,--kafka-config", config, "librdkafka property NAME=VALUE (repeatable)");
   CLI11_PARSE(app, argc, argv);
   if (group.empty()) {
     group = fmt::format("kafka-consume-{}",
@@ -40,6 +43,12 @@ int Main(int argc, char** argv) {
   lantern::stream::ConsumerOptions co;
   co.bootstrap = bootstrap;
   co.group_id = group;
+  auto extra = lantern::stream::ParseKafkaConfig(config);
+  if (!extra.ok()) {
+    std::fprintf(stderr, "kafka_consume: %s\n", extra.status().ToString().c_str());
+    return 1;
+  }
+  co.extra = *extra;
   auto consumer = lantern::stream::Consumer::Create(co);
   if (!consumer.ok()) {
     std::fprintf(stderr, "kafka_consume: %s\n", consumer.status().ToString().c_str());

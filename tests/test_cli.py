@@ -239,3 +239,26 @@ def test_filter_registry_commands(lantern, data_dir, tmp_path):
     (tmp_path / "data" / "filters.json").write_text("[{")
     p = run(lantern, "filter", "list", "--data-dir", d, check=False)
     assert p.returncode == 1 and "filters.json: not valid JSON" in p.stderr
+
+
+def test_kafka_config_reaches_every_kafka_client(lantern, tmp_path):
+    """-X NAME=VALUE goes to librdkafka in every command that makes a Kafka client: an
+    unknown property is refused by librdkafka itself, naming the client it was meant for
+    (no broker is needed: the configuration is checked before connecting)."""
+    bad = ["-X", "no.such.property=1"]
+    url = "kafka://127.0.0.1:9/topic"
+    cases = {
+        "consumer": ["run", "--source", url, "--data-dir", str(tmp_path / "a"), *bad],
+        "admin": ["run", "--source", url, "--sink", "kafka://127.0.0.1:9",
+                  "--data-dir", str(tmp_path / "b"), *bad],
+        "produce": ["produce", "--to", url, "--simulate", "1", *bad],
+        "rates": ["rates", url, *bad],
+    }
+    for name, args in cases.items():
+        r = subprocess.run([lantern, *args], capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0, (name, r.stderr)
+        assert 'No such configuration property: "no.such.property"' in r.stderr, (name, r.stderr)
+    r = subprocess.run([lantern, "run", "--source", url, "--data-dir", str(tmp_path / "c"),
+                        "-X", "security.protocol"], capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert "must look like NAME=VALUE" in r.stderr, r.stderr

@@ -131,6 +131,20 @@ def test_simulated_alerts(lantern):
     assert committed == high
 
 
+def test_kafka_config_is_applied(lantern):
+    """-X reaches the producer: a message.max.bytes below the simulated packets' size makes
+    librdkafka refuse them (exit 1, the broker's own reason); the same run without it works."""
+    topic = f"lantern-test-x-{uuid.uuid4().hex[:12]}"
+    args = [lantern, "produce", "--to", f"kafka://{KAFKA}/{topic}", "--simulate", "3"]
+    r = subprocess.run(args + ["-X", "message.max.bytes=1000"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert "Message size too large" in r.stderr, r.stderr
+    r = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "delivered 3, failed 0" in r.stdout, r.stdout
+
+
 def test_bad_url_is_a_clear_error(lantern):
     r = subprocess.run([lantern, "produce", "--to", "kafka://127.0.0.1/x", "--simulate", "1"],
                        capture_output=True, text=True, timeout=30)

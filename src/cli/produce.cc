@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/kafka_options.h"
 #include "codec/container.h"
 #include "codec/schema_source.h"
 #include "core/file.h"
@@ -51,6 +52,7 @@ struct ProduceOptions {
   std::string survey = "ztf";
   uint64_t seed = 1;
   std::string compression = "lz4";
+  std::vector<std::string> kafka_config;  // -X NAME=VALUE
   int linger_ms = 5;
   std::string schema_dir;
   bool no_key = false;
@@ -252,6 +254,8 @@ int RunProduce(const ProduceOptions& opt) {
   auto url = stream::ParseKafkaUrl(opt.to);
   if (!url.ok()) return fail(2, url.status().message());
   if (url->topic.empty()) return fail(2, fmt::format("--to {} names no topic", opt.to));
+  auto kafka_config = stream::ParseKafkaConfig(opt.kafka_config);
+  if (!kafka_config.ok()) return fail(2, kafka_config.status().message());
   if (opt.paths.empty() == (opt.simulate == 0)) {
     return fail(2, "give alert FILES/DIRS or --simulate N (one of the two)");
   }
@@ -294,7 +298,7 @@ int RunProduce(const ProduceOptions& opt) {
                                                  resolver.get(), &decoder, !opt.no_key);
   }
 
-  auto admin = stream::Admin::Create(url->bootstrap);
+  auto admin = stream::Admin::Create(url->bootstrap, *kafka_config);
   if (!admin.ok()) return fail(2, admin.status().message());
   Status created = (*admin)->CreateTopic({url->topic, opt.partitions, opt.replication, {}},
                                          /*if_missing=*/true);
@@ -309,6 +313,7 @@ int RunProduce(const ProduceOptions& opt) {
   stream::ProducerOptions po;
   po.bootstrap = url->bootstrap;
   po.compression = opt.compression;
+  po.extra = *kafka_config;
   po.linger_ms = opt.linger_ms;
   po.message_timeout_ms = 120000;
   auto producer = stream::Producer::Create(po);
@@ -415,6 +420,7 @@ void AddProduce(CLI::App& app) {
       ->check(CLI::IsMember({"ztf", "lsst"}));
   cmd->add_option("--seed", opt->seed, "Simulator seed");
   cmd->add_option("--compression", opt->compression, "none, lz4, zstd, snappy or gzip");
+  AddKafkaConfigOption(cmd, &opt->kafka_config);
   cmd->add_option("--linger-ms", opt->linger_ms, "Producer batching delay");
   cmd->add_option("--schema-dir", opt->schema_dir,
                   "Schemas of Confluent-framed packets (folder or registry URL), for keys "

@@ -13,6 +13,7 @@
 
 #include "cli/alert_files.h"
 #include "cli/commands.h"
+#include "cli/kafka_options.h"
 #include "core/file.h"
 #include "image/rate_plot.h"
 #include "stream/kafka.h"
@@ -26,6 +27,7 @@ struct RatesOptions {
   std::string schema_dir;
   bool json = false;
   std::string png;
+  std::vector<std::string> kafka_config;  // -X NAME=VALUE
 };
 
 nlohmann::json ToJson(const stream::RateStats& s, const stream::CountReport& r) {
@@ -73,11 +75,12 @@ void PrintText(const stream::RateStats& s, const stream::CountReport& r) {
 }
 
 // Every message stored in the topic when the read starts; origin "kafka:TOPIC/PARTITION@OFFSET".
-stream::MessageSource KafkaMessages(stream::KafkaUrl url) {
-  return [url](const stream::MessageFn& on_message) -> Status {
+stream::MessageSource KafkaMessages(stream::KafkaUrl url, stream::KafkaConfig config) {
+  return [url, config](const stream::MessageFn& on_message) -> Status {
     stream::TopicReadOptions options;
     options.bootstrap = url.bootstrap;
     options.topic = url.topic;
+    options.config = config;
     auto read = stream::ReadTopicToEnd(options, [&](const stream::KafkaMessage& m) {
       on_message(m.value, fmt::format("kafka:{}/{}@{}", m.topic, m.partition, m.offset));
     });
@@ -96,7 +99,12 @@ int RunRates(const RatesOptions& opt) {
                  url.ok() ? opt.paths[0] + " names no topic" : url.status().message());
       return 2;
     }
-    source = KafkaMessages(*std::move(url));
+    auto config = stream::ParseKafkaConfig(opt.kafka_config);
+    if (!config.ok()) {
+      fmt::print(stderr, "lantern rates: {}\n", config.status().message());
+      return 2;
+    }
+    source = KafkaMessages(*std::move(url), *std::move(config));
   } else {
     for (const std::string& p : opt.paths) {
       if (p.starts_with("kafka://")) {
@@ -147,6 +155,7 @@ void AddRates(CLI::App& app) {
       "or of a whole Kafka topic (PATH = kafka://HOST:PORT/TOPIC, read once to its end)");
   AddAlertPathOptions(cmd, &opt->paths, &opt->schema_dir);
   cmd->add_flag("--json", opt->json, "Print one JSON object instead of text");
+  AddKafkaConfigOption(cmd, &opt->kafka_config);
   cmd->add_option("--png", opt->png, "Also draw alerts per second against time into this PNG");
   cmd->callback([opt] { SetExitCode(RunRates(*opt)); });
 }

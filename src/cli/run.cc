@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/kafka_options.h"
 #include "codec/schema.h"
 #include "filter/registry.h"
 #include "pipeline/annotators.h"
@@ -64,6 +65,7 @@ struct RunOptions {
   int sink_partitions = 4;
   bool no_insert_streams = false;
   std::string sink_compression = "lz4";
+  std::vector<std::string> kafka_config;  // -X NAME=VALUE
   bool transactional = false;
   std::string transactional_id;
   int filter_budget_ms = 200;
@@ -116,6 +118,8 @@ int RunMain(const RunOptions& opt) {
     std::fprintf(stderr, "lantern run: %s\n", st.ToString().c_str());
     return 1;
   };
+  auto kafka_config = stream::ParseKafkaConfig(opt.kafka_config);
+  if (!kafka_config.ok()) return fail(kafka_config.status());
   if (!opt.transactional_id.empty() && !opt.transactional) {
     return fail(InvalidArgument("--transactional-id needs --transactional"));
   }
@@ -242,6 +246,7 @@ int RunMain(const RunOptions& opt) {
     ko.partitions = opt.sink_partitions;
     ko.insert_streams = !opt.no_insert_streams;
     ko.compression = opt.sink_compression;
+    ko.config = *kafka_config;
     for (size_t i = 0; i < watchers.size(); ++i) ko.watchlist_ids.push_back(i + 1);
     if (opt.transactional) {
       ko.transactional_id = opt.transactional_id.empty()
@@ -261,6 +266,7 @@ int RunMain(const RunOptions& opt) {
   if (!opt.sink.empty() && !opt.transactional) {
     stream::ProducerOptions po;
     po.bootstrap = stream::ParseKafkaUrl(opt.sink)->bootstrap;
+    po.extra = *kafka_config;
     auto producer = stream::Producer::Create(po);
     if (!producer.ok()) return fail(producer.status());
     filter_producer = std::move(producer).value();
@@ -293,6 +299,7 @@ int RunMain(const RunOptions& opt) {
     ko.topic = url->topic;
     ko.group = opt.group;
     ko.exit_when_idle_seconds = opt.exit_when_idle;
+    ko.config = *kafka_config;
     ko.is_done = [&level1](const std::string& origin, uint64_t position) {
       return level1.IsDone(origin, position);
     };
@@ -388,6 +395,7 @@ void AddRun(CLI::App& app) {
   cmd->add_option("--sink", opt->sink,
                   "Publish to Kafka: kafka://HOST:PORT (enriched alerts, insert streams, "
                   "watchlist hits, dead letters)");
+  AddKafkaConfigOption(cmd, &opt->kafka_config);
   cmd->add_option("--sink-prefix", opt->sink_prefix, "Output topic prefix (default lantern)");
   cmd->add_option("--sink-partitions", opt->sink_partitions,
                   "Partitions of the output topics the sink creates (default 4)");

@@ -30,7 +30,8 @@ KafkaSink::~KafkaSink() {
 }
 
 Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& options) {
-  ASSIGN_OR_RETURN(std::unique_ptr<stream::Admin> admin, stream::Admin::Create(options.bootstrap));
+  ASSIGN_OR_RETURN(std::unique_ptr<stream::Admin> admin,
+                   stream::Admin::Create(options.bootstrap, options.config));
   const std::string& p = options.prefix;
   std::vector<stream::TopicSpec> topics = {Topic(p + ".alerts", options.partitions),
                                            Topic(p + ".deadletter", 1)};
@@ -50,6 +51,7 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& opt
   stream::ProducerOptions po;
   po.bootstrap = options.bootstrap;
   po.compression = options.compression;
+  po.extra = options.config;
   po.transactional_id = options.transactional_id;
   if (!po.transactional_id.empty()) po.message_timeout_ms = options.transaction_timeout_ms;
   ASSIGN_OR_RETURN(std::unique_ptr<stream::Producer> producer, stream::Producer::Create(po));

@@ -20,12 +20,7 @@
 
 #include "core/status.h"
 #include "pipeline/level1.h"
-
-namespace lantern::stream {
-class Consumer;
-class Producer;
-struct PartitionOffset;
-}  // namespace lantern::stream
+#include "stream/kafka.h"
 
 namespace lantern::pipeline {
 
@@ -35,6 +30,7 @@ struct KafkaSinkOptions {
   int partitions = 4;      // for topics the sink creates
   bool insert_streams = true;
   std::string compression = "lz4";  // producer codec: none, lz4, zstd, snappy, gzip
+  stream::KafkaConfig config;        // extra librdkafka properties (producer and admin)
   std::vector<uint32_t> watchlist_ids;  // a topic for each
   int flush_timeout_ms = 120000;  // also the longest wait of each transaction call
   // Non-empty: transactions. A process started with the id of a dead one fences it and aborts

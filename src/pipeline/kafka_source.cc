@@ -329,6 +329,7 @@ Result<std::unique_ptr<Source>> MakeKafkaSource(KafkaSourceOptions options) {
   // A member that died is noticed after 10 s (librdkafka's default is 45 s), so its partitions
   // move to the others sooner.
   co.extra = {{"session.timeout.ms", "10000"}, {"heartbeat.interval.ms", "2000"}};
+  co.extra.insert(co.extra.end(), options.config.begin(), options.config.end());
   ASSIGN_OR_RETURN(std::unique_ptr<stream::Consumer> consumer, stream::Consumer::Create(co));
   RETURN_IF_ERROR(consumer->Subscribe({options.topic}));
   return std::unique_ptr<Source>(new KafkaSource(std::move(options), std::move(consumer)));

@@ -31,6 +31,7 @@ struct KafkaSourceOptions {
   std::string group = "lantern";
   // Stop (the source reports the end) after this long without a message; 0: never.
   double exit_when_idle_seconds = 0;
+  stream::KafkaConfig config;  // extra librdkafka properties, after Lantern's own
   std::function<bool(const std::string& origin, uint64_t position)> is_done;
   // Makes everything completed so far durable; called before each commit.
   std::function<Status()> durable;

@@ -165,6 +165,19 @@ Result<KafkaUrl> ParseKafkaUrl(std::string_view url) {
   return out;
 }
 
+Result<KafkaConfig> ParseKafkaConfig(const std::vector<std::string>& assignments) {
+  KafkaConfig out;
+  for (const std::string& a : assignments) {
+    const size_t eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return InvalidArgument(fmt::format(
+          "kafka property '{}' must look like NAME=VALUE (e.g. security.protocol=SASL_SSL)", a));
+    }
+    out.emplace_back(a.substr(0, eq), a.substr(eq + 1));
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------- Producer
 
 struct Consumer::Handle {

@@ -38,6 +38,11 @@ std::string LibraryVersion();
 // Extra librdkafka properties (name → value), applied after Lantern's own settings.
 using KafkaConfig = std::vector<std::pair<std::string, std::string>>;
 
+// Command-line properties, each "NAME=VALUE" (the value may contain '='), as kcat's -X:
+// `lantern run -X security.protocol=SASL_SSL -X sasl.username=…`. Only the form is checked
+// here; librdkafka refuses an unknown name or a bad value when a client is made.
+Result<KafkaConfig> ParseKafkaConfig(const std::vector<std::string>& assignments);
+
 // Called with a readable description of an error librdkafka reports outside any call (broker
 // down, authentication); unset: printed to stderr as "kafka: ...".
 using KafkaErrorHook = std::function<void(const std::string& error)>;

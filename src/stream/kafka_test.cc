@@ -122,6 +122,24 @@ TEST(KafkaConfigTest, ConsumerOptionsAreValidated) {
             std::string::npos);
 
   EXPECT_FALSE(Admin::Create("").ok());
+
+  ConsumerOptions unknown = o;
+  unknown.extra = {{"no.such.property", "1"}};
+  EXPECT_NE(Consumer::Create(unknown).status().message().find("no.such.property"),
+            std::string::npos);
+}
+
+TEST(KafkaConfigTest, ParsesNameEqualsValue) {
+  auto parsed = ParseKafkaConfig({"security.protocol=SASL_SSL", "sasl.password=a=b", "x="});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  const KafkaConfig want = {
+      {"security.protocol", "SASL_SSL"}, {"sasl.password", "a=b"}, {"x", ""}};
+  EXPECT_EQ(*parsed, want);
+  for (const char* bad : {"security.protocol", "=SASL_SSL", ""}) {
+    auto r = ParseKafkaConfig({bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("NAME=VALUE"), std::string::npos) << bad;
+  }
 }
 
 TEST(KafkaOffsetsTest, NextOffsetsTakesTheLastMessagePerPartition) {

@@ -10,7 +10,7 @@ namespace lantern::stream {
 
 Result<TopicReadReport> ReadTopicToEnd(
     const TopicReadOptions& options, const std::function<void(const KafkaMessage&)>& on_message) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Admin> admin, Admin::Create(options.bootstrap));
+  ASSIGN_OR_RETURN(std::unique_ptr<Admin> admin, Admin::Create(options.bootstrap, options.config));
   ASSIGN_OR_RETURN(const int partitions, admin->PartitionCount(options.topic));
   // The end of the read is fixed before reading, so messages produced meanwhile are left out.
   std::vector<Watermarks> marks(partitions);
@@ -32,6 +32,7 @@ Result<TopicReadReport> ReadTopicToEnd(
   std::random_device random;
   co.group_id = fmt::format("lantern-read-{:08x}{:08x}", random(), random());
   co.auto_offset_reset = "earliest";
+  co.extra = options.config;
   co.on_error = options.on_error;
   ASSIGN_OR_RETURN(std::unique_ptr<Consumer> consumer, Consumer::Create(co));
   RETURN_IF_ERROR(consumer->Subscribe({options.topic}));

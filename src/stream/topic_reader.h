@@ -21,6 +21,7 @@ struct TopicReadOptions {
   // high watermark (broker gone; or a partition that ends in transaction markers or compacted
   // gaps, which hold offsets no message is delivered for).
   int idle_timeout_ms = 15000;
+  KafkaConfig config;  // extra librdkafka properties (security and the like)
   KafkaErrorHook on_error;
 };
 
