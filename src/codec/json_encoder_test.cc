@@ -265,5 +265,73 @@ TEST(AppendJsonTest, StringEscapes) {
   EXPECT_EQ(parsed.get<std::string>(), "q\"b\\n\nr\rt\t\x01\x1f é");
 }
 
+
+// The insert streams' fast path must print what AppendJson prints, field for field, minus the
+// nulls and the fields `keep` refuses; a name too long for its stack buffer takes the slow path.
+bool KeepAllButSkipped(std::string_view name) { return name != "skipped"; }
+
+TEST(AppendJsonTest, FieldsSkippingNullsMatchAppendJson) {
+  const std::string long_name(5000, 'k');
+  const std::string schema_json = R"({"type": "record", "name": "r", "fields": [
+      {"name": "i", "type": "int"}, {"name": "l", "type": "long"},
+      {"name": "f", "type": "float"}, {"name": "d", "type": "double"},
+      {"name": "b", "type": "boolean"}, {"name": "nb", "type": ["null", "boolean"]},
+      {"name": "ni", "type": ["null", "int"]}, {"name": "nl", "type": ["long", "null"]},
+      {"name": "nf", "type": ["null", "float"]}, {"name": "nd", "type": ["null", "double"]},
+      {"name": "nf2", "type": ["null", "float"]}, {"name": "nd2", "type": ["null", "double"]},
+      {"name": "s", "type": "string"}, {"name": "ns", "type": ["null", "string"]},
+      {"name": "by", "type": "bytes"},
+      {"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["R", "G"]}},
+      {"name": "a", "type": {"type": "array", "items": "int"}},
+      {"name": "rec", "type": ["null", {"type": "record", "name": "p", "fields": [
+          {"name": "x", "type": "float"}]}]},
+      {"name": "skipped", "type": "int"}, {"name": "n", "type": "null"},
+      {"name": ")" + long_name + R"(", "type": "double"},
+      {"name": "last", "type": "float"}]})";
+  const double inf = std::numeric_limits<double>::infinity();
+  const Json value = {{"i", -5}, {"l", int64_t{1} << 60}, {"f", 0.1f}, {"d", 2460234.59},
+                      {"b", false}, {"nb", true}, {"ni", nullptr}, {"nl", -7},
+                      {"nf", std::nan("")}, {"nd", -inf}, {"nf2", nullptr}, {"nd2", 1e-300},
+                      {"s", "a\"b"}, {"ns", nullptr}, {"by", Json::binary({'f', 'o'})},
+                      {"e", "G"}, {"a", {1, 2}}, {"rec", {{"x", 18.5f}}}, {"skipped", 1},
+                      {"n", nullptr}, {long_name, 3.25}, {"last", 1e-45f}};
+  auto schema = ParseOrDie(schema_json);
+  ASSERT_NE(schema, nullptr);
+  auto bytes = EncodeJsonDatum(*schema, value);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  auto storage = std::make_shared<const std::string>(*bytes);
+  Decoder decoder;
+  auto datum = decoder.Decode(schema, storage, *storage);
+  ASSERT_TRUE(datum.ok()) << datum.status().ToString();
+  const Value root = (*datum)->root();
+
+  std::string want = "";
+  for (uint32_t i = 0; i < root.FieldCount(); ++i) {
+    const Value v = root.FieldAt(i);
+    if (v.is_null() || root.node().fields[i].name == "skipped") continue;
+    want += ",";
+    want += root.node().fields[i].json_key;
+    AppendJson(v, &want);
+  }
+  std::string got = "prefix";
+  AppendJsonFieldsSkippingNulls(root, &KeepAllButSkipped, &got);
+  EXPECT_EQ(got, "prefix" + want);
+  const Json parsed = Json::parse("{" + got.substr(7) + "}", nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << got.substr(0, 400);
+  EXPECT_EQ(parsed.size(), 17u);
+  EXPECT_FALSE(parsed.contains("ni") || parsed.contains("skipped") || parsed.contains("n"));
+  EXPECT_EQ(parsed["nf"], "NaN");
+  EXPECT_EQ(parsed["nd"], "-Infinity");
+  EXPECT_EQ(parsed["nl"], -7);
+  EXPECT_EQ(parsed["l"], int64_t{1} << 60);
+  EXPECT_EQ(static_cast<float>(parsed["f"].get<double>()), 0.1f);
+  EXPECT_EQ(parsed[long_name], 3.25);
+  EXPECT_EQ(static_cast<float>(parsed["last"].get<double>()), 1e-45f);
+
+  std::string all;
+  AppendJsonFieldsSkippingNulls(root, nullptr, &all);
+  EXPECT_NE(all.find(R"(,"skipped":1)"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lantern::codec

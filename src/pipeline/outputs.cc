@@ -230,17 +230,11 @@ void AppendRowJson(alert::Survey survey, std::string_view object_id, const alert
   const auto* datum = dynamic_cast<const codec::Datum*>(raw.packet());
   if (datum != nullptr) {
     const codec::Value record = datum->FromHandle(raw.handle());
+    // Null fields are left out (absent = null): a ZTF limit shares the candidate's schema
+    // and would otherwise carry ~50 nulls.
     if (record.type() == codec::Type::kRecord) {
-      const std::vector<codec::Field>& fields = record.node().fields;
-      for (uint32_t i = 0; i < record.FieldCount(); ++i) {
-        const codec::Value value = record.FieldAt(i);
-        // Null fields are left out (absent = null): a ZTF limit shares the candidate's
-        // schema and would otherwise carry ~50 nulls.
-        if (value.type() == codec::Type::kNull || IsLeadingRowKey(fields[i].name)) continue;
-        out->push_back(',');
-        out->append(fields[i].json_key);
-        codec::AppendJson(value, out);
-      }
+      codec::AppendJsonFieldsSkippingNulls(
+          record, [](std::string_view name) { return !IsLeadingRowKey(name); }, out);
     }
   }
   out->push_back('}');
