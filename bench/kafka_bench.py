@@ -35,6 +35,7 @@ its rates only show that everything runs (a few hundred alerts are one or two ba
 Usage: python bench/kafka_bench.py [--smoke] [--data DIR] [--lantern BIN] [--consume BIN]
            [--port PORT] [--dir DIR] [--partitions 1,2,4,8,16] [--threads 1,2] [--multiply N]
            [--rates 1000,5000,10000] [--only throughput|latency] [--markdown FILE] [--json FILE]
+           [--run-args "EXTRA lantern run ARGS"]   (A/B of an option, e.g. "--no-insert-streams")
 """
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ import math
 import os
 import re
 import resource
+import shlex
 import shutil
 import struct
 import subprocess
@@ -321,7 +323,7 @@ def run_args(opt, bootstrap, topic, group, prefix, threads, store, idle):
     return [opt.lantern, "run", "--source", f"kafka://{bootstrap}/{topic}", "--group", group,
             "--sink", f"kafka://{bootstrap}", "--sink-prefix", prefix, "--exit-when-idle",
             str(idle), "--threads", str(threads), "--cutouts", "count", "--data-dir", store,
-            "--progress", "0"]
+            "--progress", "0", *shlex.split(opt.run_args)]
 
 
 def summary_of(stderr: str) -> tuple[int, float, dict]:
@@ -596,6 +598,8 @@ def main() -> int:
     ap.add_argument("--only", choices=["throughput", "latency"])
     ap.add_argument("--smoke", action="store_true",
                     help="native ZTF files only, P = 1 and 4, latency at 500/s for 4 s (< 2 min)")
+    ap.add_argument("--run-args", default="",
+                    help="extra arguments for every `lantern run`, e.g. \"--no-insert-streams\"")
     ap.add_argument("--markdown")
     ap.add_argument("--json")
     opt = ap.parse_args()
