@@ -11,8 +11,10 @@
 * The broker stopped for 20 s mid-run and restarted: the run waits, recovers and completes.
 * A corrupt message ends up in <prefix>.deadletter with its reason; the rest flows.
 """
+import base64
 import collections
 import json
+import math
 import os
 import signal
 import struct
@@ -161,6 +163,31 @@ def run_args(data_dir, topic, group, prefix, store):
             "--cutouts", "count", "--progress", "0"]
 
 
+def avro_insert_rows(topic, schemas_topic):
+    """The rows of an insert stream written with --insert-format avro (docs/formats.md): each
+    message is single-object encoded (C3 01, the schema's fingerprint, the datum); the schemas
+    are in <prefix>.schemas keyed by the fingerprint's hex. Decoded with fastavro, flattened to
+    the JSON format's shape (leading keys, then the survey's fields; nulls left out)."""
+    import io
+
+    import fastavro
+
+    schemas = {k.decode(): fastavro.parse_schema(json.loads(v))
+               for k, v in consume_topic(schemas_topic)}
+    rows = []
+    for key, value in consume_topic(topic):
+        assert value[:2] == b"\xc3\x01", (topic, value[:10])
+        message = fastavro.schemaless_reader(io.BytesIO(value[10:]), schemas[value[2:10].hex()])
+        assert message["objectId"] == key.decode() and message["rows"], (topic, key)
+        for r in message["rows"]:
+            row = {"survey": message["survey"], "objectId": message["objectId"],
+                   "mjd": r["mjd"], "band": r["band"]}
+            row.update((k, v) for k, v in r["row"].items()
+                       if v is not None and k not in ("survey", "objectId", "mjd", "band"))
+            rows.append(row)
+    return rows
+
+
 @pytest.fixture(scope="module")
 def reference(lantern, data_dir, tmp_path_factory):
     """The store of a plain run over the real files (exactly-once against fastavro is checked
@@ -212,6 +239,53 @@ def test_multiplied_real_alerts_exactly_once(lantern, data_dir, reference, tmp_p
     assert not stale, (len(stale), stale[:3])
     committed, high = committed_and_high(topic, group)
     assert committed == high
+
+
+def test_avro_insert_rows_equal_the_json_ones(lantern, data_dir, reference, tmp_path):
+    """--insert-format avro: the same rows as the JSON insert streams, decoded independently
+    (fastavro, schemas from <prefix>.schemas), and as many as the store holds."""
+    topic = unique("in")
+    produce(lantern, data_dir, topic, data_dir)
+    got = {}
+    for fmt in ("json", "avro"):
+        prefix = unique(f"out-{fmt}")
+        store = tmp_path / fmt
+        run(lantern, *run_args(data_dir, topic, unique("group"), prefix, store),
+            "--insert-format", fmt, timeout=900)
+        counts = stats(lantern, store)
+        got[fmt] = {}
+        for table in ("detections", "forced", "nondetections"):
+            rows = (insert_rows(f"{prefix}.insert.{table}") if fmt == "json" else
+                    avro_insert_rows(f"{prefix}.insert.{table}", f"{prefix}.schemas"))
+            assert len(rows) == counts[table] == reference[table], (fmt, table)
+            got[fmt][table] = rows
+
+    def same(a, b):  # an Avro value against its JSON text (docs/formats.md)
+        if isinstance(a, float) and math.isnan(a):
+            return b == "NaN"
+        if isinstance(a, float) and math.isinf(a):
+            return b == ("Infinity" if a > 0 else "-Infinity")
+        if isinstance(a, bytes):
+            return base64.b64encode(a).decode() == b
+        if isinstance(a, float) or isinstance(b, float):  # floats print their shortest text
+            return a == b or abs(a - b) <= 1e-6 * max(abs(a), abs(b))
+        return a == b
+
+    def identity(row):
+        return (row["objectId"], row["mjd"], row["band"], row.get("candid"),
+                row.get("diaSourceId"), row.get("diaForcedSourceId"), row.get("pid"))
+
+    for table in ("detections", "forced", "nondetections"):
+        by_id = collections.defaultdict(list)
+        for row in got["json"][table]:
+            by_id[identity(row)].append(row)
+        for row in got["avro"][table]:
+            matches = by_id[identity(row)]
+            assert matches, (table, identity(row))
+            want = matches[0]
+            assert set(row) == set(want), (table, set(row) ^ set(want))
+            bad = [k for k in row if not same(row[k], want[k])]
+            assert not bad, (table, bad[:5], {k: (row[k], want[k]) for k in bad[:5]})
 
 
 def test_two_workers_one_killed(lantern, data_dir, reference, tmp_path):

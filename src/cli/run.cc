@@ -66,6 +66,7 @@ struct RunOptions {
   bool no_insert_streams = false;
   std::string sink_compression = "lz4";
   std::vector<std::string> kafka_config;  // -X NAME=VALUE
+  std::string insert_format = "json";
   bool transactional = false;
   std::string transactional_id;
   int filter_budget_ms = 200;
@@ -247,6 +248,7 @@ int RunMain(const RunOptions& opt) {
     ko.insert_streams = !opt.no_insert_streams;
     ko.compression = opt.sink_compression;
     ko.config = *kafka_config;
+    ko.insert_format = opt.insert_format;
     for (size_t i = 0; i < watchers.size(); ++i) ko.watchlist_ids.push_back(i + 1);
     if (opt.transactional) {
       ko.transactional_id = opt.transactional_id.empty()
@@ -430,6 +432,10 @@ void AddRun(CLI::App& app) {
   cmd->add_option("--python-workers", opt->python_workers,
                   "Python filters: worker processes per function (default 2)")
       ->check(CLI::Range(1, 64));
+  cmd->add_option("--insert-format", opt->insert_format,
+                  "Insert rows as json (default) or avro (the survey's records; schemas in "
+                  "<prefix>.schemas)")
+      ->check(CLI::IsMember({"json", "avro"}));
   cmd->add_flag("--no-insert-streams", opt->no_insert_streams,
                 "Sink: publish enriched alerts, watchlist hits and dead letters only (no "
                 "<prefix>.insert.* rows)");

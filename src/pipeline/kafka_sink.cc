@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "codec/canonical_form.h"
 #include "codec/json.h"
 #include "pipeline/outputs.h"
 #include "stream/kafka.h"
@@ -35,6 +36,14 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& opt
   const std::string& p = options.prefix;
   std::vector<stream::TopicSpec> topics = {Topic(p + ".alerts", options.partitions),
                                            Topic(p + ".deadletter", 1)};
+  if (options.insert_format != "json" && options.insert_format != "avro") {
+    return InvalidArgument(fmt::format("insert format '{}': use json or avro",
+                                       options.insert_format));
+  }
+  if (options.insert_streams && options.insert_format == "avro") {
+    // Fingerprint (hex) → wrapper schema document, the latest per key kept.
+    topics.push_back(Topic(p + ".schemas", 1, {{"cleanup.policy", "compact"}}));
+  }
   if (options.insert_streams) {
     topics.push_back(
         Topic(p + ".insert.objects", options.partitions, {{"cleanup.policy", "compact"}}));
@@ -109,14 +118,22 @@ Status KafkaSink::Write(const ProcessedBatch& batch) {
     // each (9 % of it; docs/benchmarks.md).
     const std::string detections = p + ".insert.detections", forced = p + ".insert.forced",
                       nondetections = p + ".insert.nondetections";
-    RETURN_IF_ERROR(ForEachRowArray(
-        batch.rows, kMaxRowArrayBytes,
-        [&](store::Table table, std::string_view key, std::string_view rows) {
-          const std::string& topic = table == store::Table::kDetections ? detections
-                                     : table == store::Table::kForced   ? forced
-                                                                        : nondetections;
-          return producer_->Produce(topic, key, rows);
-        }));
+    auto emit = [&](store::Table table, std::string_view key, std::string_view rows) {
+      const std::string& topic = table == store::Table::kDetections ? detections
+                                 : table == store::Table::kForced   ? forced
+                                                                    : nondetections;
+      return producer_->Produce(topic, key, rows);
+    };
+    if (options_.insert_format == "avro") {
+      const std::string schemas_topic = p + ".schemas";
+      auto publish_schema = [&](const InsertRowSchema& s) {
+        return producer_->Produce(schemas_topic, codec::FingerprintHex(s.fingerprint), s.json);
+      };
+      RETURN_IF_ERROR(
+          ForEachAvroRowArray(batch.rows, kMaxRowArrayBytes, &row_schemas_, publish_schema, emit));
+    } else {
+      RETURN_IF_ERROR(ForEachRowArray(batch.rows, kMaxRowArrayBytes, emit));
+    }
     const std::string objects_topic = p + ".insert.objects";
     for (const store::ObjectRecord* o : batch.objects) {
       value.clear();

@@ -20,6 +20,7 @@
 
 #include "core/status.h"
 #include "pipeline/level1.h"
+#include "pipeline/outputs.h"
 #include "stream/kafka.h"
 
 namespace lantern::pipeline {
@@ -29,6 +30,9 @@ struct KafkaSinkOptions {
   std::string prefix = "lantern";
   int partitions = 4;      // for topics the sink creates
   bool insert_streams = true;
+  // Insert rows as "json" (arrays of JSON objects) or "avro" (single-object encoded arrays of
+  // the survey's own records; their schemas go to <prefix>.schemas). docs/formats.md.
+  std::string insert_format = "json";
   std::string compression = "lz4";  // producer codec: none, lz4, zstd, snappy, gzip
   stream::KafkaConfig config;        // extra librdkafka properties (producer and admin)
   std::vector<uint32_t> watchlist_ids;  // a topic for each
@@ -70,6 +74,7 @@ class KafkaSink final : public Sink {
 
   KafkaSinkOptions options_;
   std::unique_ptr<stream::Producer> producer_;
+  InsertRowSchemas row_schemas_;  // --insert-format avro
   mutable std::mutex broken_mu_;
   Status broken_;  // a failed transaction commit: why no Write may go on
 };

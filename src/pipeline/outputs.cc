@@ -1,5 +1,6 @@
 #include "pipeline/outputs.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdio>
@@ -268,6 +269,97 @@ Status ForEachRowArray(
   }
   for (int t = 0; t < 3; ++t) RETURN_IF_ERROR(publish(t));
   return Status::Ok();
+}
+
+Result<const InsertRowSchema*> InsertRowSchemas::For(
+    const codec::Datum& datum, const codec::Node& record,
+    const std::function<Status(const InsertRowSchema&)>& on_new) {
+  std::lock_guard lock(mu_);
+  if (auto it = known_.find(&record); it != known_.end()) return &it->second.schema;
+  const std::string json =
+      R"({"type":"record","name":"lantern.insert.Rows","fields":[)"
+      R"({"name":"survey","type":"string"},{"name":"objectId","type":"string"},)"
+      R"({"name":"rows","type":{"type":"array","items":{"type":"record",)"
+      R"("name":"lantern.insert.Row","fields":[{"name":"mjd","type":"double"},)"
+      R"({"name":"band","type":"string"},{"name":"row","type":)" +
+      codec::NodeToJson(record) + "}]}}}]}";
+  ASSIGN_OR_RETURN(std::shared_ptr<const codec::Schema> parsed, codec::Schema::Parse(json));
+  Entry e;
+  e.schema.fingerprint = codec::AvroFingerprint64(codec::CanonicalForm(*parsed));
+  e.schema.json = json;
+  e.pin = datum.schema_ptr();
+  const bool is_new = !by_fingerprint_.contains(e.schema.fingerprint);
+  if (is_new) RETURN_IF_ERROR(on_new(e.schema));
+  const InsertRowSchema* made = &known_.emplace(&record, std::move(e)).first->second.schema;
+  if (is_new) by_fingerprint_.emplace(made->fingerprint, made);
+  return made;
+}
+
+Status ForEachAvroRowArray(
+    std::span<const StoredRow> rows, size_t max_bytes, InsertRowSchemas* schemas,
+    const std::function<Status(const InsertRowSchema&)>& on_new_schema,
+    const std::function<Status(store::Table, std::string_view, std::string_view)>& emit) {
+  // The arrays of the current alert, in the order they were opened: one per table and schema.
+  struct Open {
+    store::Table table;
+    const InsertRowSchema* schema;
+    int64_t count = 0;
+    std::string items;
+  };
+  std::vector<Open> open;
+  const alert::Alert* owner = nullptr;
+  std::string message;
+  auto publish = [&](Open& a) -> Status {
+    if (a.count == 0) return Status::Ok();
+    message.clear();
+    message.append(kSingleObjectMagic);
+    for (int i = 0; i < 8; ++i) message.push_back(static_cast<char>(a.schema->fingerprint >> (8 * i)));
+    AvroWriter w(&message);
+    w.String(alert::SurveyName(owner->survey));
+    w.String(owner->object_id);
+    w.Long(a.count);
+    message.append(a.items);
+    w.Long(0);
+    a.count = 0;
+    a.items.clear();
+    return emit(a.table, owner->object_id, message);
+  };
+  auto publish_all = [&]() -> Status {
+    for (Open& a : open) RETURN_IF_ERROR(publish(a));
+    open.clear();
+    return Status::Ok();
+  };
+  for (const StoredRow& r : rows) {
+    if (r.alert != owner) {
+      RETURN_IF_ERROR(publish_all());
+      owner = r.alert;
+    }
+    const auto* datum = dynamic_cast<const codec::Datum*>(r.raw->packet());
+    if (datum == nullptr) {
+      return Internal("avro insert row: the row's record is not from a decoded Avro packet");
+    }
+    const codec::Value record = datum->FromHandle(r.raw->handle());
+    ASSIGN_OR_RETURN(const InsertRowSchema* schema,
+                     schemas->For(*datum, record.node(), on_new_schema));
+    auto it = std::find_if(open.begin(), open.end(), [&](const Open& a) {
+      return a.table == r.table && a.schema == schema;
+    });
+    if (it == open.end()) it = open.insert(open.end(), Open{r.table, schema});
+    AvroWriter w(&it->items);
+    w.Double(r.mjd);
+    w.String(*r.band);
+    it->items.append(record.RecordBytes());
+    ++it->count;
+    if (it->items.size() >= max_bytes) {
+      // Cut: the table's arrays opened before this one go first, so a table's messages keep
+      // the rows' order (ZTF: the candidate, then its previous detections).
+      for (auto a = open.begin(); a != it; ++a) {
+        if (a->table == it->table) RETURN_IF_ERROR(publish(*a));
+      }
+      RETURN_IF_ERROR(publish(*it));
+    }
+  }
+  return publish_all();
 }
 
 void AppendObjectRowJson(const store::ObjectRecord& object, std::string* out) {

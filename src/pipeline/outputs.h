@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "alert/alert.h"
 #include "codec/schema.h"
@@ -56,6 +58,45 @@ void AppendRowJson(alert::Survey survey, std::string_view object_id, const alert
 inline constexpr size_t kMaxRowArrayBytes = 256 * 1024;
 Status ForEachRowArray(
     std::span<const StoredRow> rows, size_t max_bytes,
+    const std::function<Status(store::Table, std::string_view, std::string_view)>& emit);
+
+// --insert-format avro: the same messages (one per alert and table, cut at `max_bytes`) as
+// Avro in the single-object encoding, one message per row schema too (a ZTF alert's candidate
+// and its previous detections are different records): an alert's rows of one table in the
+// order of their schemas' first rows, each schema's rows in order. The schema of a
+// message wraps the survey's own record schema:
+//   record lantern.insert.Rows { string survey; string objectId;
+//     array<record lantern.insert.Row { double mjd; string band; <the survey record> row }> rows }
+// and `row` is the record's bytes exactly as the packet carried them (copied, not re-encoded).
+struct InsertRowSchema {
+  uint64_t fingerprint = 0;  // CRC-64-AVRO of the canonical form (the message header's)
+  std::string json;          // the wrapper schema document, for <prefix>.schemas
+};
+
+// The wrapper schema for each survey record schema met, made once; thread-safe.
+class InsertRowSchemas {
+ public:
+  // The wrapper for rows of `record` (a record of `datum`). The first time a wrapper with a
+  // new fingerprint is made `on_new` gets it (under this object's lock, so before anyone else
+  // gets it back); packets whose schemas differ elsewhere share a record's wrapper.
+  Result<const InsertRowSchema*> For(const codec::Datum& datum, const codec::Node& record,
+                                     const std::function<Status(const InsertRowSchema&)>& on_new);
+
+ private:
+  struct Entry {
+    InsertRowSchema schema;
+    std::shared_ptr<const codec::Schema> pin;  // keeps the record node's address valid
+  };
+  std::mutex mu_;
+  std::unordered_map<const codec::Node*, Entry> known_;
+  std::unordered_map<uint64_t, const InsertRowSchema*> by_fingerprint_;
+};
+
+// The Avro insert-stream messages of `rows`, as ForEachRowArray's JSON ones (same emit
+// contract); rows whose record did not come from a decoded Avro packet are an error.
+Status ForEachAvroRowArray(
+    std::span<const StoredRow> rows, size_t max_bytes, InsertRowSchemas* schemas,
+    const std::function<Status(const InsertRowSchema&)>& on_new_schema,
     const std::function<Status(store::Table, std::string_view, std::string_view)>& emit);
 
 // One object row (compacted topic lantern.insert.objects) appended to *out as one JSON object:
