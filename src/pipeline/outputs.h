@@ -1,8 +1,9 @@
 // Output message encodings: the bytes the Kafka sink (kafka_sink.h) publishes for each alert,
 // stored row and object (docs/formats.md "Kafka output formats"). The enriched alert is Avro
 // (schemas/lantern/alert_enriched.avsc) in the single-object encoding, written directly from
-// the alert model without an intermediate datum; rows and objects are JSON objects. Pure
-// functions of their arguments; safe from any thread.
+// the alert model without an intermediate datum; rows are JSON objects or Avro (the packet's
+// record bytes), objects JSON. Pure functions of their arguments (InsertRowSchemas: a
+// thread-safe cache); safe from any thread.
 #pragma once
 
 #include <cstdint>
