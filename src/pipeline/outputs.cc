@@ -140,6 +140,12 @@ void AppendNumberOrNull(double v, std::string* out) {
   }
 }
 
+// The single-object header: the magic, then the schema's fingerprint little-endian.
+void AppendSingleObjectHeader(uint64_t fingerprint, std::string* out) {
+  out->append(kSingleObjectMagic);
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(fingerprint >> (8 * i)));
+}
+
 }  // namespace
 
 const std::shared_ptr<const codec::Schema>& EnrichedSchema() {
@@ -166,9 +172,7 @@ void EncodeEnrichedAlert(const ProcessedAlert& processed, std::span<const Watchl
                          std::string* out) {
   const alert::Alert& a = *processed.alert;
   out->clear();
-  out->append(kSingleObjectMagic);
-  const uint64_t fp = EnrichedSchemaFingerprint();
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(fp >> (8 * i)));
+  AppendSingleObjectHeader(EnrichedSchemaFingerprint(), out);
 
   AvroWriter w(out);
   w.String(alert::SurveyName(a.survey));
@@ -312,8 +316,7 @@ Status ForEachAvroRowArray(
   auto publish = [&](Open& a) -> Status {
     if (a.count == 0) return Status::Ok();
     message.clear();
-    message.append(kSingleObjectMagic);
-    for (int i = 0; i < 8; ++i) message.push_back(static_cast<char>(a.schema->fingerprint >> (8 * i)));
+    AppendSingleObjectHeader(a.schema->fingerprint, &message);
     AvroWriter w(&message);
     w.String(alert::SurveyName(owner->survey));
     w.String(owner->object_id);
@@ -336,9 +339,12 @@ Status ForEachAvroRowArray(
     }
     const auto* datum = dynamic_cast<const codec::Datum*>(r.raw->packet());
     if (datum == nullptr) {
-      return Internal("avro insert row: the row's record is not from a decoded Avro packet");
+      return Internal("avro insert row: the row is not from a decoded Avro packet");
     }
     const codec::Value record = datum->FromHandle(r.raw->handle());
+    if (record.type() != codec::Type::kRecord) {
+      return Internal("avro insert row: the row's value is not a record");
+    }
     ASSIGN_OR_RETURN(const InsertRowSchema* schema,
                      schemas->For(*datum, record.node(), on_new_schema));
     auto it = std::find_if(open.begin(), open.end(), [&](const Open& a) {
