@@ -45,7 +45,7 @@ struct RunOptions {
   std::vector<std::string> watchlists;
   bool follow = false;
   size_t batch = 256;
-  int max_wait_ms = 250;
+  int max_wait_ms = 50;
   std::string history = "select";
   std::string cutouts = "rocksdb";
   std::string survey = "ztf";
@@ -370,7 +370,7 @@ void AddRun(CLI::App& app) {
   cmd->add_flag("--follow", opt->follow, "Keep watching --source files: for new files");
   cmd->add_option("--batch", opt->batch, "Messages per batch (default 256)");
   cmd->add_option("--max-wait-ms", opt->max_wait_ms,
-                  "Longest wait for a batch to fill, ms (default 250)");
+                  "Longest wait for a batch to fill, ms (default 50)");
   cmd->add_option("--history", opt->history,
                   "History strategy: select (write only new rows, default) or upsert (write "
                   "every row)");
