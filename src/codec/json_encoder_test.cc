@@ -26,6 +26,15 @@ std::shared_ptr<const Schema> ParseOrDie(std::string_view json) {
   return parsed.ok() ? *parsed : nullptr;
 }
 
+// `value` encoded by EncodeJsonDatum, then decoded again with `schema`.
+Result<std::shared_ptr<const Datum>> EncodeThenDecode(const std::shared_ptr<const Schema>& schema,
+                                                      const Json& value) {
+  ASSIGN_OR_RETURN(std::string bytes, EncodeJsonDatum(*schema, value));
+  auto storage = std::make_shared<const std::string>(std::move(bytes));
+  Decoder decoder;
+  return decoder.Decode(schema, storage, *storage);
+}
+
 // The bytes EncodeJson writes for `value` under the schema `schema_json`.
 std::string Bytes(std::string_view schema_json, const Json& value) {
   auto schema = ParseOrDie(schema_json);
@@ -113,13 +122,9 @@ TEST(EncodeJsonTest, RoundTripsThroughTheDecoder) {
       {"name": "prv", "type": ["null", {"type": "array", "items": "double"}]},
       {"name": "meta", "type": {"type": "map", "values": ["null", "string"]}}]})");
   ASSERT_NE(schema, nullptr);
-  auto bytes = EncodeJsonDatum(
-      *schema, Json{{"candid", 2480088313915010007}, {"magpsf", 18.25},
-                    {"prv", {1.5, 2.5}}, {"meta", {{"k", "v"}, {"n", nullptr}}}});
-  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
-  auto storage = std::make_shared<const std::string>(*bytes);
-  Decoder decoder;
-  auto datum = decoder.Decode(schema, storage, *storage);
+  auto datum = EncodeThenDecode(
+      schema, Json{{"candid", 2480088313915010007}, {"magpsf", 18.25},
+                   {"prv", {1.5, 2.5}}, {"meta", {{"k", "v"}, {"n", nullptr}}}});
   ASSERT_TRUE(datum.ok()) << datum.status().ToString();
   const Value r = (*datum)->root();
   EXPECT_EQ(r.Field("candid").AsLong(), 2480088313915010007);
@@ -176,12 +181,7 @@ TEST(EncodeJsonTest, Errors) {
 std::string ToJson(std::string_view schema_json, const Json& value) {
   auto schema = ParseOrDie(schema_json);
   if (!schema) return "<bad schema>";
-  auto bytes = EncodeJsonDatum(*schema, value);
-  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
-  if (!bytes.ok()) return "<error>";
-  auto storage = std::make_shared<const std::string>(*bytes);
-  Decoder decoder;
-  auto datum = decoder.Decode(schema, storage, *storage);
+  auto datum = EncodeThenDecode(schema, value);
   EXPECT_TRUE(datum.ok()) << datum.status().ToString();
   if (!datum.ok()) return "<error>";
   std::string out;
@@ -297,11 +297,7 @@ TEST(AppendJsonTest, FieldsSkippingNullsMatchAppendJson) {
                       {"n", nullptr}, {long_name, 3.25}, {"last", 1e-45f}};
   auto schema = ParseOrDie(schema_json);
   ASSERT_NE(schema, nullptr);
-  auto bytes = EncodeJsonDatum(*schema, value);
-  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
-  auto storage = std::make_shared<const std::string>(*bytes);
-  Decoder decoder;
-  auto datum = decoder.Decode(schema, storage, *storage);
+  auto datum = EncodeThenDecode(schema, value);
   ASSERT_TRUE(datum.ok()) << datum.status().ToString();
   const Value root = (*datum)->root();
 

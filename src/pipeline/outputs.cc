@@ -245,6 +245,19 @@ void AppendRowJson(alert::Survey survey, std::string_view object_id, const alert
   out->push_back('}');
 }
 
+std::vector<StoredRow> EveryRowOf(std::span<const alert::Alert> alerts) {
+  std::vector<StoredRow> rows;
+  for (const alert::Alert& a : alerts) {
+    auto add = [&](store::Table table, const alert::FieldRecord& raw, double mjd,
+                   const std::string& band) { rows.push_back({table, &a, &raw, mjd, &band}); };
+    add(store::Table::kDetections, a.detection.raw, a.detection.mjd, a.detection.band);
+    for (const auto& d : a.prv_detections) add(store::Table::kDetections, d.raw, d.mjd, d.band);
+    for (const auto& f : a.forced) add(store::Table::kForced, f.raw, f.mjd, f.band);
+    for (const auto& n : a.nondetections) add(store::Table::kNonDetections, n.raw, n.mjd, n.band);
+  }
+  return rows;
+}
+
 Status ForEachRowArray(
     std::span<const StoredRow> rows, size_t max_bytes,
     const std::function<Status(store::Table, std::string_view, std::string_view)>& emit) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "alert/alert.h"
 #include "codec/schema.h"
@@ -57,6 +58,10 @@ void AppendRowJson(alert::Survey survey, std::string_view object_id, const alert
 // `max_bytes` or more. Calls emit(table, object id, message) for each, in order; stops at the
 // first error emit returns and returns it.
 inline constexpr size_t kMaxRowArrayBytes = 256 * 1024;
+// Every row `alerts` carry (the detection, previous detections, forced photometry,
+// non-detections), each alert's rows adjacent: a batch's StoredRows when all of them are new
+// (what the tests and bench/outputs_bench feed the encoders).
+std::vector<StoredRow> EveryRowOf(std::span<const alert::Alert> alerts);
 Status ForEachRowArray(
     std::span<const StoredRow> rows, size_t max_bytes,
     const std::function<Status(store::Table, std::string_view, std::string_view)>& emit);

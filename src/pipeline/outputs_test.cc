@@ -375,21 +375,9 @@ TEST_F(RealAlerts, RowJsonHasTheLeadingKeysAndEveryNonNullSurveyField) {
 
 TEST_F(RealAlerts, RowArraysHoldEachAlertsRowsPerTableInOrder) {
   // Every row of every real alert, as a batch lists them: each alert's rows adjacent.
-  std::vector<StoredRow> rows;
+  const std::vector<StoredRow> rows = EveryRowOf(*alerts_);
   std::map<std::pair<const alert::Alert*, store::Table>, size_t> expected;
-  for (const alert::Alert& a : *alerts_) {
-    auto add = [&](store::Table table, const alert::FieldRecord& raw, double mjd,
-                   const std::string& band) {
-      rows.push_back({table, &a, &raw, mjd, &band});
-      ++expected[{&a, table}];
-    };
-    add(store::Table::kDetections, a.detection.raw, a.detection.mjd, a.detection.band);
-    for (const auto& d : a.prv_detections) add(store::Table::kDetections, d.raw, d.mjd, d.band);
-    for (const auto& f : a.forced) add(store::Table::kForced, f.raw, f.mjd, f.band);
-    for (const auto& n : a.nondetections) {
-      add(store::Table::kNonDetections, n.raw, n.mjd, n.band);
-    }
-  }
+  for (const StoredRow& r : rows) ++expected[{r.alert, r.table}];
   // Each table's rows in batch order: what its messages must hold, in the same order.
   std::map<store::Table, std::vector<const StoredRow*>> by_table;
   for (const StoredRow& r : rows) by_table[r.table].push_back(&r);
@@ -438,15 +426,7 @@ TEST_F(RealAlerts, RowArraysHoldEachAlertsRowsPerTableInOrder) {
 // --insert-format avro: every row of every real alert comes back, decoded by the wrapper
 // schema its message names, with the record's fields exactly as the packet had them.
 TEST_F(RealAlerts, AvroRowArraysDecodeToTheSameRows) {
-  std::vector<StoredRow> rows;
-  for (const alert::Alert& a : *alerts_) {
-    auto add = [&](store::Table table, const alert::FieldRecord& raw, double mjd,
-                   const std::string& band) { rows.push_back({table, &a, &raw, mjd, &band}); };
-    add(store::Table::kDetections, a.detection.raw, a.detection.mjd, a.detection.band);
-    for (const auto& d : a.prv_detections) add(store::Table::kDetections, d.raw, d.mjd, d.band);
-    for (const auto& f : a.forced) add(store::Table::kForced, f.raw, f.mjd, f.band);
-    for (const auto& n : a.nondetections) add(store::Table::kNonDetections, n.raw, n.mjd, n.band);
-  }
+  const std::vector<StoredRow> rows = EveryRowOf(*alerts_);
   auto record_of = [](const StoredRow& r) {
     return dynamic_cast<const codec::Datum*>(r.raw->packet())->FromHandle(r.raw->handle());
   };

@@ -458,7 +458,7 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions& o) {
   // When the prefetched messages pass queued.max.messages.kbytes (64 MiB: ~1,100 alerts with
   // cutouts), librdkafka stops fetching for fetch.queue.backoff.ms: 1 s by default, in which a
   // consumer of 3,000 alerts/s empties that queue three times over and then waits. 10 ms keeps
-  // it filled (docs/benchmarks.md, "Kafka end to end").
+  // it filled (docs/benchmarks.md, "The reader waited a second at every refill").
   RETURN_IF_ERROR(set("fetch.queue.backoff.ms", "10"));
   for (const auto& [k, v] : o.extra) {
     if (k == "enable.auto.commit" && v != "false") {
