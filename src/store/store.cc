@@ -132,6 +132,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
     if (!exists(kTableNames[t])) continue;
     rocksdb::ColumnFamilyOptions cf = base;
     const Table table_id = static_cast<Table>(t);
+    if (table_id == Table::kObjects) {
+      // Every batch looks its objects up, and new objects are absent: a bloom filter over the
+      // memtable's keys answers those without searching its skip list.
+      cf.memtable_prefix_bloom_size_ratio = 0.02;
+      cf.memtable_whole_key_filtering = true;
+    }
     if (table_id == Table::kCutouts) {
       cf.compression = rocksdb::kNoCompression;  // cutouts are already gzip/deflate
       if (options.blob_cutouts) {
