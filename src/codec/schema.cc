@@ -272,7 +272,7 @@ std::string_view TypeName(Type type) {
 }
 
 int Node::FieldIndex(std::string_view name) const {
-  auto it = field_index.find(std::string(name));
+  auto it = field_index.find(name);
   return it == field_index.end() ? -1 : static_cast<int>(it->second);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/string_hash.h"
 
 namespace lantern::codec {
 
@@ -48,7 +49,7 @@ struct Node {
   Type type = Type::kNull;
   std::string full_name;                 // records, enums, fixed
   std::vector<Field> fields;             // records
-  std::unordered_map<std::string, uint32_t> field_index;  // records: name → position
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> field_index;  // records: name → position
   std::vector<const Node*> branches;     // unions
   int null_branch = -1;                  // unions: index of the "null" branch, -1 if none
   const Node* items = nullptr;           // arrays (items) and maps (values)

@@ -11,6 +11,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/string_hash.h"
+
 namespace lantern::stream {
 namespace {
 
@@ -190,16 +192,6 @@ struct Consumer::Handle {
   rd_kafka_conf_t* query_conf = nullptr;
   rd_kafka_t* query_rk = nullptr;
 };
-
-namespace {
-
-// Lets an unordered_map keyed by std::string be searched with a string_view.
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-}  // namespace
 
 struct Producer::Handle {
   rd_kafka_t* rk = nullptr;
