@@ -41,11 +41,14 @@ double Inside(const UnitVector& p, const Triangle& t) {
   return std::fmin(a, std::fmin(b, c));
 }
 
-// Child k of `t`, with w0, w1, w2 the midpoints of the edges opposite v0, v1, v2.
-Triangle Child(const Triangle& t, int k) {
-  const UnitVector w0 = Midpoint(t[1], t[2]);
-  const UnitVector w1 = Midpoint(t[0], t[2]);
-  const UnitVector w2 = Midpoint(t[0], t[1]);
+// The midpoints w0, w1, w2 of the edges of `t` opposite v0, v1, v2.
+Triangle EdgeMidpoints(const Triangle& t) {
+  return {Midpoint(t[1], t[2]), Midpoint(t[0], t[2]), Midpoint(t[0], t[1])};
+}
+
+// Child k of `t`, given the midpoints `w` of its edges (EdgeMidpoints).
+Triangle Child(const Triangle& t, const Triangle& w, int k) {
+  const auto& [w0, w1, w2] = w;
   switch (k) {
     case 0:
       return {t[0], w2, w1};
@@ -135,9 +138,7 @@ void CoverNode(const Triangle& t, uint64_t id, int l, int depth, int level, cons
   }
   // Children as in Child(): w0, w1, w2 the midpoints opposite v0, v1, v2. Inner edge k has
   // normal m[k] pointing into child 3 and away from corner child k.
-  const UnitVector w0 = Midpoint(t[1], t[2]);
-  const UnitVector w1 = Midpoint(t[0], t[2]);
-  const UnitVector w2 = Midpoint(t[0], t[1]);
+  const auto [w0, w1, w2] = EdgeMidpoints(t);
   const int side[3] = {CapSide(Cross(w1, w2), cap), CapSide(Cross(w2, w0), cap),
                        CapSide(Cross(w0, w1), cap)};
   const uint64_t base = id << 2;
@@ -182,7 +183,8 @@ uint64_t HtmId(const UnitVector& v, int level) {
   uint64_t id = 8 + FirstContaining(v, 8, RootTriangle, &t);
   for (int l = 0; l < level; ++l) {
     const Triangle parent = t;
-    const int k = FirstContaining(v, 4, [&](int i) { return Child(parent, i); }, &t);
+    const Triangle w = EdgeMidpoints(parent);  // shared by the four children
+    const int k = FirstContaining(v, 4, [&](int i) { return Child(parent, w, i); }, &t);
     id = (id << 2) | static_cast<uint64_t>(k);
   }
   return id;
@@ -199,7 +201,9 @@ std::optional<std::array<UnitVector, 3>> HtmTrixelCorners(uint64_t id) {
   const int level = HtmLevel(id);
   if (level < 0 || level > kHtmMaxLevel) return std::nullopt;
   Triangle t = RootTriangle(static_cast<int>(id >> (2 * level)) - 8);
-  for (int l = level - 1; l >= 0; --l) t = Child(t, static_cast<int>((id >> (2 * l)) & 3));
+  for (int l = level - 1; l >= 0; --l) {
+    t = Child(t, EdgeMidpoints(t), static_cast<int>((id >> (2 * l)) & 3));
+  }
   return t;
 }
 
