@@ -243,10 +243,11 @@ def test_multiplied_real_alerts_exactly_once(lantern, data_dir, reference, tmp_p
 
 def test_avro_insert_rows_equal_the_json_ones(lantern, data_dir, reference, tmp_path):
     """--insert-format avro: the same rows as the JSON insert streams, decoded independently
-    (fastavro, schemas from <prefix>.schemas), and as many as the store holds. One worker and
-    one message per batch make both runs store the same records: a detection that comes both
-    as one packet's candidate and as a later packet's prv_candidate is stored from whichever
-    is processed first, and with two workers or larger batches that order varies."""
+    (fastavro, schemas from <prefix>.schemas), and as many as the store holds. A detection
+    that comes both as one packet's candidate and as a later packet's prv_candidate is stored
+    from whichever is processed first. Two workers claim batches in stream order, so with one
+    message per batch both runs store the same records (larger batches sort an object's alerts
+    by time, and which alerts share a batch varies from run to run)."""
     topic = unique("in")
     produce(lantern, data_dir, topic, data_dir)
     got = {}
@@ -254,7 +255,7 @@ def test_avro_insert_rows_equal_the_json_ones(lantern, data_dir, reference, tmp_
         prefix = unique(f"out-{fmt}")
         store = tmp_path / fmt
         run(lantern, *run_args(data_dir, topic, unique("group"), prefix, store),
-            "--insert-format", fmt, "--threads", "1", "--batch", "1", timeout=900)
+            "--insert-format", fmt, "--threads", "2", "--batch", "1", timeout=900)
         counts = stats(lantern, store)
         got[fmt] = {}
         for table in ("detections", "forced", "nondetections"):

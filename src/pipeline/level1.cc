@@ -83,13 +83,27 @@ Level1::Level1(store::Store* store, store::CutoutStore* cutouts, codec::SchemaCa
     : store_(store), cutouts_(cutouts), schemas_(schemas), resolver_(resolver),
       metrics_(metrics), options_(options) {}
 
-void Level1::Claim(const std::vector<std::string>& object_keys) {
+uint64_t Level1::TakeTicket() { return next_ticket_.fetch_add(1, std::memory_order_relaxed); }
+
+void Level1::Claim(uint64_t ticket, const std::vector<std::string>& object_keys) {
   std::unique_lock lock(claims_mu_);
   claims_cv_.wait(lock, [&] {
-    return std::none_of(object_keys.begin(), object_keys.end(),
+    return next_claim_ == ticket &&
+           std::none_of(object_keys.begin(), object_keys.end(),
                         [&](const std::string& k) { return claimed_.contains(k); });
   });
   claimed_.insert(object_keys.begin(), object_keys.end());
+  ++next_claim_;
+  lock.unlock();
+  claims_cv_.notify_all();
+}
+
+void Level1::Skip(uint64_t ticket) {
+  std::unique_lock lock(claims_mu_);
+  claims_cv_.wait(lock, [&] { return next_claim_ == ticket; });
+  ++next_claim_;
+  lock.unlock();
+  claims_cv_.notify_all();
 }
 
 void Level1::Release(const std::vector<std::string>& object_keys) {
@@ -141,8 +155,17 @@ Level1::Worker::Worker(Level1* level1)
 
 Level1::Worker::~Worker() = default;
 
-Status Level1::Worker::Process(std::span<const Message> batch) {
+Status Level1::Worker::Process(std::span<const Message> batch, uint64_t ticket) {
   const auto t_batch = Clock::now();
+  // Later batches wait for this one's claim: a batch that ends before claiming passes its turn.
+  struct Turn {
+    Level1* l1;
+    uint64_t ticket;
+    bool claimed = false;
+    ~Turn() {
+      if (!claimed) l1->Skip(ticket);
+    }
+  } turn{l1_, ticket};
   Metrics& metrics = *l1_->metrics_;
   store::Store& db = *l1_->store_;
   store::WriteSet& ws = writes_;
@@ -216,7 +239,8 @@ Status Level1::Worker::Process(std::span<const Message> batch) {
       object_keys.push_back(decoded[i].object_key);
     }
   }
-  l1_->Claim(object_keys);
+  l1_->Claim(ticket, object_keys);
+  turn.claimed = true;
   struct Release {
     Level1* l1;
     const std::vector<std::string>* keys;

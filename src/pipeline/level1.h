@@ -5,9 +5,12 @@
 // const or thread-safe; each worker owns a Level1::Worker with its decoder and row encoder.
 // Alerts of one object are serialised across workers: a batch claims all its objects at once
 // (waiting only while another batch holds one of the same objects) from reading them to writing
-// them, so concurrent workers never lose an update.
+// them, so concurrent workers never lose an update. Batches claim in the order they were taken
+// from the stream (their ticket, Level1::TakeTicket), so two batches of one object are
+// processed in stream order whichever worker decodes first.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -109,9 +112,10 @@ class Level1 {
    public:
     explicit Worker(Level1* level1);
     ~Worker();
-    // Processes one batch. An error here is a store or sink failure (the batch is not marked
-    // done); bad packets are dead letters, not errors.
-    Status Process(std::span<const Message> batch);
+    // Processes one batch, holding `ticket` (TakeTicket, taken in stream order). An error here
+    // is a store or sink failure (the batch is not marked done); bad packets are dead letters,
+    // not errors.
+    Status Process(std::span<const Message> batch, uint64_t ticket);
 
    private:
     Level1* l1_;
@@ -123,6 +127,10 @@ class Level1 {
     struct Scratch;  // level1.cc
     std::unique_ptr<Scratch> scratch_;
   };
+
+  // The next claim ticket. Take tickets in stream order (as batches leave the queue), and give
+  // every ticket to Process: claims wait for all earlier tickets.
+  uint64_t TakeTicket();
 
   // Whether a source unit was stored by an earlier run.
   bool IsDone(const std::string& origin, uint64_t position) const;
@@ -136,9 +144,11 @@ class Level1 {
 
  private:
   friend class Worker;
-  // Claims the objects for one batch (blocks while another batch holds any of them); Release
-  // gives them back after the batch's store write.
-  void Claim(const std::vector<std::string>& object_keys);
+  // Claims the objects for the batch holding `ticket`, after every earlier ticket has claimed
+  // (or been skipped) and while no other batch holds any of them; Release gives them back after
+  // the batch's store write. Skip passes a ticket whose batch ended before claiming.
+  void Claim(uint64_t ticket, const std::vector<std::string>& object_keys);
+  void Skip(uint64_t ticket);
   void Release(const std::vector<std::string>& object_keys);
 
   store::Store* store_;
@@ -153,6 +163,8 @@ class Level1 {
   std::mutex claims_mu_;
   std::condition_variable claims_cv_;
   std::unordered_set<std::string> claimed_;
+  uint64_t next_claim_ = 0;               // the ticket whose turn it is to claim
+  std::atomic<uint64_t> next_ticket_{0};  // the next ticket TakeTicket hands out
 };
 
 // Meta key marking a source unit done.

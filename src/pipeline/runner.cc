@@ -134,6 +134,7 @@ Result<RunSummary> Run(Source* source, Level1* level1, const RunnerOptions& opti
                           metrics.watchlist_hits.load(), metrics.bytes_written.load()};
   BatchQueue queue(options.queue_batches ? options.queue_batches : 2 * threads);
   std::mutex error_mu;
+  std::mutex entry_mu;  // see the workers' loop
   Status first_error;
   std::atomic<bool> failed{false};
 
@@ -144,11 +145,20 @@ Result<RunSummary> Run(Source* source, Level1* level1, const RunnerOptions& opti
       pthread_setname_np(pthread_self(), fmt::format("l1-worker-{}", i).c_str());
       Level1::Worker worker(level1);
       std::vector<Message> batch;
-      while (queue.Pop(&batch)) {
-        metrics.queue_depth.store(static_cast<int64_t>(queue.size()));
+      for (;;) {
+        // One worker at a time takes a batch, enters the gate and takes its claim ticket, so
+        // tickets follow the stream's order and only batches inside the gate hold earlier ones
+        // (a checkpoint holding the gate never waits on a batch that waits on one outside).
         std::shared_lock<std::shared_mutex> gate;
-        if (options.batch_gate != nullptr) gate = std::shared_lock(*options.batch_gate);
-        Status st = worker.Process(batch);
+        uint64_t ticket = 0;
+        {
+          std::lock_guard entry(entry_mu);
+          if (!queue.Pop(&batch)) break;
+          if (options.batch_gate != nullptr) gate = std::shared_lock(*options.batch_gate);
+          ticket = level1->TakeTicket();
+        }
+        metrics.queue_depth.store(static_cast<int64_t>(queue.size()));
+        Status st = worker.Process(batch, ticket);
         if (st.ok()) source->Completed(batch);
         if (!st.ok()) {
           std::lock_guard lock(error_mu);
