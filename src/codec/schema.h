@@ -49,7 +49,8 @@ struct Node {
   Type type = Type::kNull;
   std::string full_name;                 // records, enums, fixed
   std::vector<Field> fields;             // records
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> field_index;  // records: name → position
+  // Records: name → position.
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> field_index;
   std::vector<const Node*> branches;     // unions
   int null_branch = -1;                  // unions: index of the "null" branch, -1 if none
   const Node* items = nullptr;           // arrays (items) and maps (values)
