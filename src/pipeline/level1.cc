@@ -42,6 +42,8 @@ struct PendingRow {
   bool stored_object;  // the object had rows before this batch (else nothing to look up)
   size_t decoded;      // index of the packet in the batch's decoded alerts
   bool publish_only = false;  // stored already, but its message is a redo: to the sinks only
+  // Its message, or one of a later duplicate of this row in the batch, is a redo (see below).
+  bool redo = false;
 };
 
 std::string UnitKey(std::string_view prefix, const std::string& origin, uint64_t position) {
@@ -297,6 +299,7 @@ Status Level1::Worker::Process(std::span<const Message> batch, uint64_t ticket) 
       }
       s.ids_built = true;
     }
+    const size_t first_row = rows.size();
     auto add_detection = [&](const alert::Detection& det) {
       if (!det.raw.valid()) return;
       auto [it, inserted] = s.ids.emplace(det.source_id, det.mjd);
@@ -318,6 +321,7 @@ Status Level1::Worker::Process(std::span<const Message> batch, uint64_t ticket) 
       rows.push_back({Table::kNonDetections, store::TimeBandKey(d.object_key, nd.mjd, nd.band),
                       &nd.raw, nd.mjd, &nd.band, s.existed, order[n]});
     }
+    for (size_t i = first_row; i < rows.size(); ++i) rows[i].redo = d.redo;
     associate_s += Since(t);
 
     t = Clock::now();
@@ -372,8 +376,16 @@ Status Level1::Worker::Process(std::span<const Message> batch, uint64_t ticket) 
       run.resize(end - begin);
       for (size_t i = begin; i < end; ++i) run[i - begin] = static_cast<uint32_t>(i);
       std::stable_sort(run.begin(), run.end(), before);  // the first of equal keys stays first
-      for (size_t i = 1; i < run.size(); ++i) {
-        if (!before(run[i - 1], run[i])) write[run[i]] = false;
+      // The row kept stands for its duplicates: if any came in a redo message (stored by an
+      // attempt whose outputs may be lost), the kept row goes to the sinks even where the store
+      // has it — a packet sent twice, once redone and once new, must not hide the redo.
+      for (size_t i = 1, kept = run[0]; i < run.size(); ++i) {
+        if (before(run[i - 1], run[i])) {
+          kept = run[i];
+          continue;
+        }
+        write[run[i]] = false;
+        rows[kept].redo = rows[kept].redo || rows[run[i]].redo;
       }
       put_order.insert(put_order.end(), run.begin(), run.end());
       begin = end;
@@ -393,7 +405,7 @@ Status Level1::Worker::Process(std::span<const Message> batch, uint64_t ticket) 
       RETURN_IF_ERROR(db.Exists(table, keys, &found));
       for (size_t j = 0; j < at.size(); ++j) {
         if (!found[j]) continue;
-        if (decoded[rows[at[j]].decoded].redo) {
+        if (rows[at[j]].redo) {
           rows[at[j]].publish_only = true;
         } else {
           write[at[j]] = false;

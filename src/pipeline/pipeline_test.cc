@@ -9,9 +9,12 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include <httplib.h>
 
+#include "codec/test_data.h"
+#include "core/file.h"
 #include "pipeline/annotators.h"
 #include "pipeline/level1.h"
 #include "pipeline/runner.h"
@@ -152,6 +155,69 @@ TEST(PipelineTest, BatchesOfOneObjectAreProcessedInStreamOrder) {
     checked += positions.size();
   }
   EXPECT_EQ(checked, messages.size());
+}
+
+// Records the forced-photometry and limit rows sinks receive, by (object, table, mjd, band).
+class RowSink : public Sink {
+ public:
+  Status Write(const ProcessedBatch& batch) override {
+    for (const StoredRow& r : batch.rows) {
+      if (r.table == store::Table::kForced || r.table == store::Table::kNonDetections) {
+        rows_.insert({r.alert->object_id, static_cast<int>(r.table), r.mjd, *r.band});
+      }
+    }
+    return Status::Ok();
+  }
+  Status Flush() override { return Status::Ok(); }
+  using Row = std::tuple<std::string, int, double, std::string>;
+  const std::set<Row>& rows() const { return rows_; }
+  void clear() { rows_.clear(); }
+
+ private:
+  std::set<Row> rows_;  // one worker in this test
+};
+
+// A redo message (stored by an attempt whose outputs may be lost) sends its rows to the sinks
+// again even where the store has them, also when the same packet arrives a second time, not as
+// a redo, in the same batch and first (real streams resend packets): duplicate rows in a batch
+// are written once, and the row kept must carry the redo. Real ZTF packets: they carry limits.
+TEST(PipelineTest, ARedoMessageRepublishesItsRowsBesideADuplicatePacket) {
+  const std::string data = codec::test_data::SharedDataDir();
+  ASSERT_FALSE(data.empty()) << "LANTERN_SHARED_DATA is not set (ctest sets it)";
+  auto files = ExpandPaths({data + "/ztf/alerts/native"}, {".avro"});
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  std::vector<Message> packets;
+  for (size_t i = 0; i < files->size() && i < 40; ++i) {
+    Message m;
+    auto bytes = codec::test_data::ReadShared((*files)[i]);
+    ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+    m.bytes = std::move(bytes).value();
+    m.origin = "first";
+    m.position = i;
+    packets.push_back(std::move(m));
+  }
+  TempDir dir;
+  Fixture f(dir.str());
+  RowSink sink;
+  f.level1.add_sink(&sink);
+  auto source = MakeMemorySource(packets);
+  ASSERT_TRUE(pipeline::Run(source.get(), &f.level1, Quiet(1, 1)).ok());
+  const std::set<RowSink::Row> stored = sink.rows();
+  ASSERT_FALSE(stored.empty());
+
+  sink.clear();
+  std::vector<Message> messages;  // per packet: the packet anew, then the redo (one batch)
+  for (const Message& p : packets) {
+    messages.push_back(p);
+    messages.back().origin = "resent";
+    messages.push_back(p);
+    messages.back().redo = true;
+  }
+  source = MakeMemorySource(messages);
+  ASSERT_TRUE(pipeline::Run(source.get(), &f.level1, Quiet(1, 2)).ok());
+  size_t missing = 0;
+  for (const RowSink::Row& row : stored) missing += !sink.rows().contains(row);
+  EXPECT_EQ(missing, 0u) << "of " << stored.size() << " stored limit and forced rows";
 }
 
 TEST(PipelineTest, BadPacketsBecomeDeadLettersAndTheRestFlows) {
