@@ -19,4 +19,9 @@ double FieldRecord::GetDouble(std::string_view name) const {
   return v ? v->AsDouble() : std::numeric_limits<double>::quiet_NaN();
 }
 
+double FieldRecord::GetDouble(std::string_view name, int* hint) const {
+  const std::optional<FieldValue> v = Get(name, hint);
+  return v ? v->AsDouble() : std::numeric_limits<double>::quiet_NaN();
+}
+
 }  // namespace lantern::alert

@@ -47,6 +47,13 @@ class PacketFields {
   virtual FieldHandle Root() const = 0;
   // Field `name` of the record at `record`; nullopt when the record has no such field.
   virtual std::optional<FieldValue> Get(FieldHandle record, std::string_view name) const = 0;
+  // As Get, trying position `*hint` among the record's fields first: when the field there is
+  // `name` it is read without a lookup by name; otherwise `*hint` becomes the field's position
+  // (-1 when there is none). For reading the same names from many records of one shape.
+  virtual std::optional<FieldValue> Get(FieldHandle record, std::string_view name,
+                                        int* hint) const {
+    return Get(record, name);
+  }
   // Element `index` of an array.
   virtual FieldValue At(FieldHandle array, uint32_t index) const = 0;
   // Every field of a record, in schema order.
@@ -65,8 +72,14 @@ class FieldRecord {
     if (!packet_) return std::nullopt;
     return packet_->Get(handle_, name);
   }
+  // With a position hint (PacketFields::Get).
+  std::optional<FieldValue> Get(std::string_view name, int* hint) const {
+    if (!packet_) return std::nullopt;
+    return packet_->Get(handle_, name, hint);
+  }
   // Numeric field as double; NaN when absent, null or not numeric.
   double GetDouble(std::string_view name) const;
+  double GetDouble(std::string_view name, int* hint) const;
   void ForEach(const std::function<void(std::string_view, const FieldValue&)>& fn) const {
     if (packet_) packet_->ForEach(handle_, fn);
   }

@@ -58,6 +58,18 @@ std::optional<alert::FieldValue> Datum::Get(alert::FieldHandle record,
   return ToFieldValue(v);
 }
 
+std::optional<alert::FieldValue> Datum::Get(alert::FieldHandle record, std::string_view name,
+                                            int* hint) const {
+  const Value r = FromHandle(record);
+  if (r.type() != Type::kRecord) return std::nullopt;
+  const std::vector<Field>& fields = r.node().fields;
+  if (*hint < 0 || static_cast<size_t>(*hint) >= fields.size() || fields[*hint].name != name) {
+    *hint = r.node().FieldIndex(name);
+    if (*hint < 0) return std::nullopt;
+  }
+  return ToFieldValue(r.FieldAt(static_cast<uint32_t>(*hint)));
+}
+
 alert::FieldValue Datum::At(alert::FieldHandle array, uint32_t index) const {
   const Value a = FromHandle(array);
   if (a.type() != Type::kArray || index >= a.Size()) return {};

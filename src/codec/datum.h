@@ -100,6 +100,8 @@ class Datum final : public alert::PacketFields {
   alert::FieldHandle Root() const override;
   std::optional<alert::FieldValue> Get(alert::FieldHandle record,
                                        std::string_view name) const override;
+  std::optional<alert::FieldValue> Get(alert::FieldHandle record, std::string_view name,
+                                       int* hint) const override;
   alert::FieldValue At(alert::FieldHandle array, uint32_t index) const override;
   void ForEach(alert::FieldHandle record,
                const std::function<void(std::string_view, const alert::FieldValue&)>& fn)

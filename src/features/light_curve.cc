@@ -1,6 +1,7 @@
 #include "features/light_curve.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <utility>
 
@@ -21,18 +22,38 @@ LightCurvePoint PointFrom(const alert::Detection& d, alert::Survey survey) {
   p.is_positive = d.is_positive;
   p.reliability = d.reliability;
   if (survey != alert::Survey::kZtf) return p;
-  // ZTF: the quality and context fields Lasair's features read.
-  p.rb = d.raw.GetDouble("rb");
-  p.drb = d.raw.GetDouble("drb");
-  if (auto nid = d.raw.Get("nid"); nid && nid->kind == alert::FieldKind::kInt) p.nid = nid->i;
-  if (d.raw.Get("sgscore1")) {
-    p.has_ps1 = true;
-    p.distpsnr1 = d.raw.GetDouble("distpsnr1");
-    p.sgscore1 = d.raw.GetDouble("sgscore1");
-    p.sgmag1 = d.raw.GetDouble("sgmag1");
-    p.srmag1 = d.raw.GetDouble("srmag1");
+  // ZTF: the quality and context fields Lasair's features read, by name with position hints
+  // per record shape (a packet's candidate and its prv_candidates differ): the names are
+  // looked up again only when a shape changes.
+  struct Hints {
+    const void* shape = nullptr;
+    int rb = -1, drb = -1, nid = -1, distpsnr1 = -1, sgscore1 = -1, sgmag1 = -1, srmag1 = -1,
+        ssnamenr = -1;
+  };
+  thread_local std::array<Hints, 4> hints;
+  thread_local size_t next_slot = 0;
+  const void* shape = d.raw.handle().node;
+  Hints* h = nullptr;
+  for (Hints& slot : hints) {
+    if (slot.shape == shape) h = &slot;
   }
-  if (auto ss = d.raw.Get("ssnamenr")) {
+  if (h == nullptr) {
+    h = &hints[next_slot++ % hints.size()];
+    *h = Hints{shape};
+  }
+  p.rb = d.raw.GetDouble("rb", &h->rb);
+  p.drb = d.raw.GetDouble("drb", &h->drb);
+  if (auto nid = d.raw.Get("nid", &h->nid); nid && nid->kind == alert::FieldKind::kInt) {
+    p.nid = nid->i;
+  }
+  if (auto sg = d.raw.Get("sgscore1", &h->sgscore1)) {
+    p.has_ps1 = true;
+    p.sgscore1 = sg->AsDouble();
+    p.distpsnr1 = d.raw.GetDouble("distpsnr1", &h->distpsnr1);
+    p.sgmag1 = d.raw.GetDouble("sgmag1", &h->sgmag1);
+    p.srmag1 = d.raw.GetDouble("srmag1", &h->srmag1);
+  }
+  if (auto ss = d.raw.Get("ssnamenr", &h->ssnamenr)) {
     p.has_ssnamenr = true;
     if (ss->kind == alert::FieldKind::kString && !ss->s.empty() && ss->s != "null") {
       p.ssnamenr = std::string(ss->s);

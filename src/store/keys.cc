@@ -54,15 +54,27 @@ bool ParseObjectKey(std::string_view key, alert::Survey* survey, std::string_vie
   return true;
 }
 
+namespace {
+
+// The object key with room for what follows it: one allocation per key.
+std::string ObjectKeyWithRoom(std::string_view object_key, size_t room) {
+  std::string key;
+  key.reserve(object_key.size() + room);
+  key.append(object_key);
+  return key;
+}
+
+}  // namespace
+
 std::string DetectionKey(std::string_view object_key, double mjd, int64_t source_id) {
-  std::string key(object_key);
+  std::string key = ObjectKeyWithRoom(object_key, 16);
   AppendOrderedDouble(mjd, &key);
   AppendBigEndian64(static_cast<uint64_t>(source_id) ^ (uint64_t{1} << 63), &key);
   return key;
 }
 
 std::string TimeBandKey(std::string_view object_key, double mjd, std::string_view band) {
-  std::string key(object_key);
+  std::string key = ObjectKeyWithRoom(object_key, 8 + band.size());
   AppendOrderedDouble(mjd, &key);
   key.append(band);
   return key;
