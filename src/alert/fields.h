@@ -51,7 +51,7 @@ class PacketFields {
   // `name` it is read without a lookup by name; otherwise `*hint` becomes the field's position
   // (-1 when there is none). For reading the same names from many records of one shape.
   virtual std::optional<FieldValue> Get(FieldHandle record, std::string_view name,
-                                        int* hint) const {
+                                        int* /*hint*/) const {
     return Get(record, name);
   }
   // Element `index` of an array.

@@ -53,9 +53,8 @@ alert::FieldHandle Datum::Root() const { return Handle(root()); }
 
 std::optional<alert::FieldValue> Datum::Get(alert::FieldHandle record,
                                             std::string_view name) const {
-  const Value v = FromHandle(record).Field(name);
-  if (!v.valid()) return std::nullopt;
-  return ToFieldValue(v);
+  int hint = -1;
+  return Get(record, name, &hint);
 }
 
 std::optional<alert::FieldValue> Datum::Get(alert::FieldHandle record, std::string_view name,
