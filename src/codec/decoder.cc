@@ -432,10 +432,19 @@ Result<std::shared_ptr<const Datum>> Decoder::Decode(std::shared_ptr<const Schem
   }
   const size_t used = reader.position();
   if (consumed) *consumed = used;
-  // The Datum gets an exact-size copy; the scratch array stays for the next datum.
   const uint32_t count = reader.size();
-  std::unique_ptr<Slot[]> slots(new Slot[count]);
-  std::memcpy(static_cast<void*>(slots.get()), reader.slots(), count * sizeof(Slot));
+  std::unique_ptr<Slot[]> slots;
+  if (count >= scratch_capacity_ / 2 && scratch_capacity_ <= kMaxKeptScratch) {
+    // The Datum keeps the array it was decoded into (at most half of it unused) instead of a
+    // copy: a ZTF packet's ~4,000 slots are 64 KB. The next datum gets an array of the same
+    // size, left uninitialised.
+    slots = std::move(scratch_);
+    scratch_.reset(new Slot[scratch_capacity_]);
+  } else {
+    // Much smaller than the array: an exact-size copy; the array stays for the next datum.
+    slots.reset(new Slot[count]);
+    std::memcpy(static_cast<void*>(slots.get()), reader.slots(), count * sizeof(Slot));
+  }
   if (scratch_capacity_ > kMaxKeptScratch) {  // after a huge datum, give the memory back
     scratch_.reset();
     scratch_capacity_ = 0;
