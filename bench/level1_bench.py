@@ -127,8 +127,8 @@ def main() -> int:
         f"{'on' if opt.wal else 'off (as in `lantern run`)'}.",
         "",
         "| set-up | threads | alerts | alerts/s | alerts/s incl. final flush | store bytes/alert "
-        "| on-disk bytes/alert | durable MB/s | % of dd | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| on-disk bytes/alert | durable MB/s | % of dd | CPU µs/alert | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
@@ -136,7 +136,7 @@ def main() -> int:
             f"| {r['alerts_per_s']:,.0f} | {r['alerts_per_s_with_flush']:,.0f} "
             f"| {r['store_bytes_per_alert']:,.0f} | {r['dir_bytes_per_alert']:,.0f} "
             f"| {r['durable_mb_per_s']:,.0f} | {100 * r['durable_mb_per_s'] / dd:.0f} % "
-            f"| {r['peak_rss_mb']:,.0f} |")
+            f"| {r['cpu_us_per_alert']:.1f} | {r['peak_rss_mb']:,.0f} |")
     lines += ["", "Busy seconds per stage (all workers):", "",
               "| set-up | threads | " + " | ".join(rows[0]["stage_busy_seconds"]) + " |",
               "|---|---|" + "---|" * len(rows[0]["stage_busy_seconds"])]
