@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <iterator>
 #include <utility>
 
 namespace lantern::features {
@@ -84,10 +85,13 @@ void SortAndDedupe(LightCurve* lc) {
     ++kept;
   }
   points.resize(kept);
-  std::stable_sort(points.begin(), points.end(),
-                   [](const LightCurvePoint& a, const LightCurvePoint& b) {
-                     return a.mjd != b.mjd ? a.mjd < b.mjd : a.source_id < b.source_id;
-                   });
+  auto before = [](const LightCurvePoint& a, const LightCurvePoint& b) {
+    return a.mjd != b.mjd ? a.mjd < b.mjd : a.source_id < b.source_id;
+  };
+  // Usually in order already: a packet's history runs forward, and new points come last.
+  if (!std::is_sorted(points.begin(), points.end(), before)) {
+    std::stable_sort(points.begin(), points.end(), before);
+  }
 }
 
 // Limits are kept in (mjd, band) order, a limit without a finite time last.
@@ -117,8 +121,14 @@ LightCurve FromAlert(const alert::Alert& alert) {
   return lc;
 }
 
-void Merge(const LightCurve& other, LightCurve* into) {
-  into->detections.insert(into->detections.end(), other.detections.begin(), other.detections.end());
+void Merge(LightCurve other, LightCurve* into) {
+  std::vector<LightCurvePoint>& points = into->detections;
+  if (points.empty()) {
+    points = std::move(other.detections);  // a new object: nothing stored to merge with
+  } else {
+    points.insert(points.end(), std::make_move_iterator(other.detections.begin()),
+                  std::make_move_iterator(other.detections.end()));
+  }
   SortAndDedupe(into);
   // Limits: binary search in the (sorted) known ones, then the new ones merged in, so a long
   // history costs O(n + m log n) per packet rather than O(n m).
@@ -127,12 +137,14 @@ void Merge(const LightCurve& other, LightCurve* into) {
     std::stable_sort(limits.begin(), limits.end(), LimitBefore);
   }
   const auto known = static_cast<std::ptrdiff_t>(limits.size());
-  for (const alert::NonDetection& n : other.nondetections) {
+  for (alert::NonDetection& n : other.nondetections) {
     if (!std::binary_search(limits.begin(), limits.begin() + known, n, LimitBefore)) {
-      limits.push_back(n);
+      limits.push_back(std::move(n));
     }
   }
-  std::stable_sort(limits.begin() + known, limits.end(), LimitBefore);
+  if (!std::is_sorted(limits.begin() + known, limits.end(), LimitBefore)) {
+    std::stable_sort(limits.begin() + known, limits.end(), LimitBefore);
+  }
   limits.erase(std::unique(limits.begin() + known, limits.end(), SameLimit), limits.end());
   std::inplace_merge(limits.begin(), limits.begin() + known, limits.end(), LimitBefore);
 }

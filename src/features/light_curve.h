@@ -56,8 +56,8 @@ LightCurve FromAlert(const alert::Alert& alert);
 
 // Adds the detections of `other` (same object) whose source ids `into` lacks, then re-sorts;
 // limits are added unless `into` has one with the same mjd and band, and are left sorted by
-// (mjd, band).
-void Merge(const LightCurve& other, LightCurve* into);
+// (mjd, band). Taken by value: a caller done with `other` moves it in and nothing is copied.
+void Merge(LightCurve other, LightCurve* into);
 
 // Mean position over detections with finite ra and dec. RA is averaged after unwrapping each
 // value to within 180 degrees of the first such detection's RA, then reduced to [0, 360).
