@@ -433,17 +433,25 @@ Result<std::shared_ptr<const Datum>> Decoder::Decode(std::shared_ptr<const Schem
   const size_t used = reader.position();
   if (consumed) *consumed = used;
   const uint32_t count = reader.size();
+  // The next datum most likely has about this one's size (packets of one stream look alike).
+  const size_t next = size_t{count} + count / 4 + 64;
   std::unique_ptr<Slot[]> slots;
-  if (count >= scratch_capacity_ / 2 && scratch_capacity_ <= kMaxKeptScratch) {
+  if (count >= scratch_capacity_ / 2) {
     // The Datum keeps the array it was decoded into (at most half of it unused) instead of a
-    // copy: a ZTF packet's ~4,000 slots are 64 KB. The next datum gets an array of the same
-    // size, left uninitialised.
+    // copy: a ZTF packet's ~4,000 slots are 64 KB. The next datum gets a new array, left
+    // uninitialised.
     slots = std::move(scratch_);
-    scratch_.reset(new Slot[scratch_capacity_]);
+    scratch_.reset(new Slot[next]);
+    scratch_capacity_ = next;
   } else {
-    // Much smaller than the array: an exact-size copy; the array stays for the next datum.
+    // Much smaller than the array: an exact-size copy, and the array shrinks if it was sized
+    // for an outlier.
     slots.reset(new Slot[count]);
     std::memcpy(static_cast<void*>(slots.get()), reader.slots(), count * sizeof(Slot));
+    if (scratch_capacity_ > 2 * next) {
+      scratch_.reset(new Slot[next]);
+      scratch_capacity_ = next;
+    }
   }
   if (scratch_capacity_ > kMaxKeptScratch) {  // after a huge datum, give the memory back
     scratch_.reset();
