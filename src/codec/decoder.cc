@@ -441,8 +441,11 @@ Result<std::shared_ptr<const Datum>> Decoder::Decode(std::shared_ptr<const Schem
     // copy: a ZTF packet's ~4,000 slots are 64 KB. The next datum gets a new array, left
     // uninitialised.
     slots = std::move(scratch_);
-    scratch_.reset(new Slot[next]);
-    scratch_capacity_ = next;
+    scratch_capacity_ = 0;
+    if (next <= kMaxKeptScratch) {
+      scratch_.reset(new Slot[next]);
+      scratch_capacity_ = next;
+    }
   } else {
     // Much smaller than the array: an exact-size copy, and the array shrinks if it was sized
     // for an outlier.
