@@ -336,9 +336,9 @@ int RunMain(const RunOptions& opt) {
   ro.checkpoint_seconds = opt.checkpoint_seconds;
   ro.stop = &g_stop;
   if (opt.transactional) ro.batch_gate = &batch_gate;
-  std::fprintf(stderr, "lantern run: %s → %s (%d threads, history %s, cutouts %s)\n",
+  std::fprintf(stderr, "lantern run: %s → %s (%d threads, history %s, cutouts %s%s)\n",
                opt.source.c_str(), opt.data_dir.c_str(), ro.threads, opt.history.c_str(),
-               opt.cutouts.c_str());
+               opt.cutouts.c_str(), (*db)->direct_io() ? "" : ", buffered table writes");
   auto summary = pipeline::Run(source.get(), &level1, ro);
   if (!summary.ok()) return fail(summary.status());
   if (Status st = durable(); !st.ok()) return fail(st);

@@ -1,6 +1,11 @@
 #include "store/store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include <rocksdb/db.h>
@@ -24,6 +29,25 @@ std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.dat
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::Ok();
   return IoError(std::string(what) + ": " + s.ToString());
+}
+
+// Whether `dir`'s file system takes O_DIRECT writes (ext4 and xfs do; tmpfs before Linux 6.6
+// and some network file systems refuse them, and RocksDB would then fail every flush).
+bool DirectWritesWork(const std::string& dir) {
+  const std::string path = dir + "/.direct-io-probe";
+  const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_DIRECT, 0600);
+  if (fd < 0) return false;
+  constexpr size_t kBlock = 4096;
+  void* block = std::aligned_alloc(kBlock, kBlock);
+  bool ok = block != nullptr;
+  if (ok) {
+    std::memset(block, 0, kBlock);
+    ok = ::pwrite(fd, block, kBlock, 0) == static_cast<ssize_t>(kBlock);
+  }
+  std::free(block);
+  ::close(fd);
+  ::unlink(path.c_str());
+  return ok;
 }
 
 }  // namespace
@@ -111,6 +135,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   table.block_size = 16 << 10;
   rocksdb::ColumnFamilyOptions base;
   base.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Objects are read back by every batch that sees them again. Tables written past the page
+  // cache (direct_io) would be read from the disk the first time: their blocks go into the
+  // block cache as a flush writes them instead.
+  rocksdb::BlockBasedTableOptions objects_table = table;
+  objects_table.prepopulate_block_cache =
+      rocksdb::BlockBasedTableOptions::PrepopulateBlockCache::kFlushOnly;
   base.compression = rocksdb::kLZ4Compression;
   base.write_buffer_size = 128 << 20;
   base.max_write_buffer_number = 4;  // absorb bursts while a flush runs, instead of stalling
@@ -133,6 +163,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
     rocksdb::ColumnFamilyOptions cf = base;
     const Table table_id = static_cast<Table>(t);
     if (table_id == Table::kObjects) {
+      cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(objects_table));
       // Every batch looks its objects up, and new objects are absent: a bloom filter over the
       // memtable's keys answers those without searching its skip list.
       cf.memtable_prefix_bloom_size_ratio = 0.02;
@@ -155,6 +186,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   std::error_code ec;
   if (!options.read_only) std::filesystem::create_directories(dir, ec);
   if (ec) return IoError("cannot create store directory " + dir + ": " + ec.message());
+  db_options.use_direct_io_for_flush_and_compaction =
+      options.direct_io && !options.read_only && DirectWritesWork(dir);
 
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> opened;
@@ -258,6 +291,10 @@ uint64_t Store::DiskBytes(Table table) const {
   impl_->db->GetIntProperty(impl_->cf(table), rocksdb::DB::Properties::kTotalBlobFileSize, &blob);
   impl_->db->GetIntProperty(impl_->cf(table), rocksdb::DB::Properties::kCurSizeAllMemTables, &mem);
   return sst + blob + mem;
+}
+
+bool Store::direct_io() const {
+  return impl_->db->GetDBOptions().use_direct_io_for_flush_and_compaction;
 }
 
 Status Store::Flush(bool wait) {

@@ -38,6 +38,10 @@ struct StoreOptions {
   bool wal = true;
   size_t block_cache_mb = 256;
   bool blob_cutouts = true;     // cutouts in RocksDB blob files (large values out of the LSM)
+  // Flushes and compactions write their files with O_DIRECT, past the page cache: no copy of
+  // every byte into it, no kernel writeback of it later. Used only where the directory's file
+  // system takes O_DIRECT writes (a probe at open); otherwise the files are written as usual.
+  bool direct_io = true;
 };
 
 // One atomic group of writes.
@@ -94,6 +98,8 @@ class Store {
   // Writes every table's memtable to disk (all together); `wait` = false only schedules it.
   Status Flush(bool wait = true);
   const std::string& dir() const { return dir_; }
+  // Whether flushes and compactions write past the page cache (StoreOptions::direct_io).
+  bool direct_io() const;
 
  private:
   struct Impl;
