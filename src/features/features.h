@@ -28,6 +28,7 @@ class Features {
   }
   // Non-finite doubles are stored as null.
   void AddDouble(std::string name, double value);
+  void Reserve(size_t columns) { columns_.reserve(columns); }
 
   const std::vector<std::pair<std::string, FeatureValue>>& columns() const { return columns_; }
   // The value of column `name`, or nullptr when there is no such column.

@@ -125,6 +125,7 @@ Features ComputeLsst(const LightCurve& lc) {
   }
 
   Features out;
+  out.Reserve(64);  // every column of the survey (a few to spare)
   out.Add("nDiaSources", static_cast<int64_t>(d.size()));
   int64_t positive = 0;
   std::set<int64_t> nights;

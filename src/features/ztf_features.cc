@@ -87,6 +87,7 @@ void AddBand(const std::vector<const LightCurvePoint*>& band, const char* b, Fea
 Features ComputeZtf(const LightCurve& lc) {
   const std::vector<LightCurvePoint>& d = lc.detections;
   Features f;
+  f.Reserve(48);  // every column of the survey (a few to spare)
   f.Add("ncand", static_cast<int64_t>(d.size()));
 
   std::vector<double> ras, decs;

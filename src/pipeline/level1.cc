@@ -4,7 +4,6 @@
 #include <array>
 #include <chrono>
 #include <cmath>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -58,6 +57,10 @@ std::string CountValue(uint64_t count) {
   std::string v;
   store::ByteWriter(&v).Varint(count);
   return v;
+}
+
+bool IdBefore(const std::pair<int64_t, double>& x, const std::pair<int64_t, double>& y) {
+  return x.first < y.first;
 }
 
 // Seconds between now and an MJD (UTC ≈ TAI for this purpose).
@@ -236,10 +239,12 @@ Status Level1::Worker::Process(std::span<const Message> batch, uint64_t ticket) 
     return x.alert.alert_id < y.alert.alert_id;
   });
   std::vector<std::string> object_keys;
+  std::vector<uint32_t> object_of(decoded.size());  // decoded alert → its object_keys index
   for (uint32_t i : order) {
     if (object_keys.empty() || object_keys.back() != decoded[i].object_key) {
       object_keys.push_back(decoded[i].object_key);
     }
+    object_of[i] = static_cast<uint32_t>(object_keys.size() - 1);
   }
   l1_->Claim(ticket, object_keys);
   turn.claimed = true;
@@ -256,14 +261,14 @@ Status Level1::Worker::Process(std::span<const Message> batch, uint64_t ticket) 
     bool existed = false;
     double old_ra = alert::kNaN;
     double old_dec = alert::kNaN;
-    // Source id → the time its detection row is stored under.
-    std::unordered_map<int64_t, double> ids;
+    // (source id, the time its detection row is stored under), sorted by id: an object gets
+    // a few new ids per packet, and a flat sorted list costs no allocation per id.
+    std::vector<std::pair<int64_t, double>> ids;
     bool ids_built = false;
   };
-  std::unordered_map<std::string_view, ObjectState> objects;
-  objects.reserve(object_keys.size());
+  std::vector<ObjectState> objects(object_keys.size());  // by object_keys index
   for (size_t i = 0; i < object_keys.size(); ++i) {
-    ObjectState& s = objects[object_keys[i]];
+    ObjectState& s = objects[i];
     if (!stored[i]) continue;
     auto parsed = store::ParseObject(*stored[i]);
     if (!parsed.ok()) {
@@ -291,22 +296,31 @@ Status Level1::Worker::Process(std::span<const Message> batch, uint64_t ticket) 
     t = Clock::now();
     const Decoded& d = decoded[order[n]];
     const alert::Alert& a = d.alert;
-    ObjectState& s = objects[d.object_key];
+    ObjectState& s = objects[object_of[order[n]]];
     store::ObjectRecord& rec = s.record;
     if (!s.ids_built) {
+      s.ids.reserve(rec.light_curve.detections.size() + a.prv_detections.size() + 1);
       for (const features::LightCurvePoint& p : rec.light_curve.detections) {
-        s.ids.emplace(p.source_id, p.mjd);
+        s.ids.emplace_back(p.source_id, p.mjd);
       }
+      std::stable_sort(s.ids.begin(), s.ids.end(), IdBefore);
+      // The first of repeated ids stands (stored light curves hold each id once anyway).
+      s.ids.erase(std::unique(s.ids.begin(), s.ids.end(),
+                              [](const auto& x, const auto& y) { return x.first == y.first; }),
+                  s.ids.end());
       s.ids_built = true;
     }
     const size_t first_row = rows.size();
     auto add_detection = [&](const alert::Detection& det) {
       if (!det.raw.valid()) return;
-      auto [it, inserted] = s.ids.emplace(det.source_id, det.mjd);
+      auto it = std::lower_bound(s.ids.begin(), s.ids.end(), std::pair(det.source_id, 0.0),
+                                 IdBefore);
+      const bool inserted = it == s.ids.end() || it->first != det.source_id;
+      if (inserted) it = s.ids.insert(it, {det.source_id, det.mjd});
       if (!inserted && select && !d.redo) return;
-      rows.push_back({Table::kDetections,
-                      store::DetectionKey(d.object_key, it->second, det.source_id), &det.raw,
-                      it->second, &det.band, s.existed, order[n],
+      const double mjd = it->second;
+      rows.push_back({Table::kDetections, store::DetectionKey(d.object_key, mjd, det.source_id),
+                      &det.raw, mjd, &det.band, s.existed, order[n],
                       /*publish_only=*/!inserted && select});
     };
     add_detection(a.detection);
@@ -456,7 +470,7 @@ Status Level1::Worker::Process(std::span<const Message> batch, uint64_t ticket) 
   if (l1_->context_) {
     std::vector<sky::SkyPoint> points;
     std::vector<store::ObjectRecord*> with_position;
-    for (auto& [key, s] : objects) {
+    for (ObjectState& s : objects) {
       if (!std::isfinite(s.record.ra) || !std::isfinite(s.record.dec)) continue;
       points.push_back({s.record.ra, s.record.dec});
       with_position.push_back(&s.record);
@@ -508,8 +522,9 @@ Status Level1::Worker::Process(std::span<const Message> batch, uint64_t ticket) 
   t = Clock::now();
   // Objects in key order (object_keys is sorted), positions in theirs: see the alerts above.
   std::vector<std::pair<std::string, double>> positions;  // key, dec
-  for (const std::string& key : object_keys) {
-    const ObjectState& s = objects[key];
+  for (size_t i = 0; i < object_keys.size(); ++i) {
+    const std::string& key = object_keys[i];
+    const ObjectState& s = objects[i];
     const store::ObjectRecord& rec = s.record;
     if (s.existed && std::isfinite(s.old_ra) && (s.old_ra != rec.ra || s.old_dec != rec.dec)) {
       ws.Delete(Table::kPositions, store::PositionKey(s.old_ra, s.old_dec, key));
