@@ -57,6 +57,7 @@ struct RunOptions {
   double progress = 2.0;
   bool sync = false;
   bool wal = false;
+  bool buffered_io = false;
   std::string group = "lantern";
   double exit_when_idle = 0;
   double checkpoint_seconds = 5;
@@ -145,6 +146,7 @@ int RunMain(const RunOptions& opt) {
   // Every source here can replay what a crash loses (done marks travel with the rows), so
   // the log is optional; --sync needs it.
   store_options.wal = opt.wal || opt.sync;
+  store_options.direct_io = !opt.buffered_io;
   auto db = store::Store::Open(opt.data_dir, store_options);
   if (!db.ok()) return fail(db.status());
   store::CutoutStore cutouts(db->get(), *cutout_mode,
@@ -446,6 +448,9 @@ void AddRun(CLI::App& app) {
                   "Without the log: flush the store this often, bounding the replay after a "
                   "crash (default 60; 0 = only when memtables fill)");
   cmd->add_flag("--sync", opt->sync, "fsync the store's log after every batch (implies --wal)");
+  cmd->add_flag("--buffered-io", opt->buffered_io,
+                "Write the store's tables through the page cache (default: flushes and "
+                "compactions write with O_DIRECT where the file system takes it)");
   cmd->add_flag("--no-alerts-table", opt->no_alerts_table,
                 "Do not keep packets in the alerts (event) table");
   cmd->callback([opt] { SetExitCode(RunMain(*opt)); });
