@@ -6,6 +6,8 @@
 #include <iterator>
 #include <utility>
 
+#include "core/sort.h"
+
 namespace lantern::features {
 namespace {
 
@@ -88,17 +90,9 @@ void SortAndDedupe(LightCurve* lc) {
   auto before = [](const LightCurvePoint& a, const LightCurvePoint& b) {
     return a.mjd != b.mjd ? a.mjd < b.mjd : a.source_id < b.source_id;
   };
-  // Usually in order already: a packet's history runs forward, and new points come last.
-  if (std::is_sorted(points.begin(), points.end(), before)) return;
-  if (points.size() > 1 && std::is_sorted(points.begin() + 1, points.end(), before)) {
-    // A packet's own light curve: its newest detection first, then its history in order.
-    // Ids are unique by now, so no two points compare equal: moving the first point to its
-    // place is what the stable sort would do.
-    const auto at = std::lower_bound(points.begin() + 1, points.end(), points.front(), before);
-    std::rotate(points.begin(), points.begin() + 1, at);
-    return;
-  }
-  std::stable_sort(points.begin(), points.end(), before);
+  // Usually in order already (a stored history with new points last), or but for the first
+  // point (a packet's own light curve: its newest detection, then its history).
+  StableSortMostlySorted(points.begin(), points.end(), before);
 }
 
 // Limits are kept in (mjd, band) order, a limit without a finite time last.

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "codec/json.h"
+#include "core/sort.h"
 #include "features/features.h"
 #include "features/light_curve.h"
 #include "store/bytes.h"
@@ -389,7 +390,9 @@ Status Level1::Worker::Process(std::span<const Message> batch, uint64_t ticket) 
       while (end < rows.size() && decoded[rows[end].decoded].object_key == object) ++end;
       run.resize(end - begin);
       for (size_t i = begin; i < end; ++i) run[i - begin] = static_cast<uint32_t>(i);
-      std::stable_sort(run.begin(), run.end(), before);  // the first of equal keys stays first
+      // The first of equal keys stays first. In packet order a run is sorted but for its
+      // first row (the newest detection, before the history).
+      StableSortMostlySorted(run.begin(), run.end(), before);
       // The row kept stands for its duplicates: if any came in a redo message (stored by an
       // attempt whose outputs may be lost), the kept row goes to the sinks even where the store
       // has it — a packet sent twice, once redone and once new, must not hide the redo.
