@@ -134,18 +134,14 @@ void Merge(LightCurve other, LightCurve* into) {
   // Limits: binary search in the (sorted) known ones, then the new ones merged in, so a long
   // history costs O(n + m log n) per packet rather than O(n m).
   std::vector<alert::NonDetection>& limits = into->nondetections;
-  if (!std::is_sorted(limits.begin(), limits.end(), LimitBefore)) {
-    std::stable_sort(limits.begin(), limits.end(), LimitBefore);
-  }
+  StableSortMostlySorted(limits.begin(), limits.end(), LimitBefore);
   const auto known = static_cast<std::ptrdiff_t>(limits.size());
   for (alert::NonDetection& n : other.nondetections) {
     if (!std::binary_search(limits.begin(), limits.begin() + known, n, LimitBefore)) {
       limits.push_back(std::move(n));
     }
   }
-  if (!std::is_sorted(limits.begin() + known, limits.end(), LimitBefore)) {
-    std::stable_sort(limits.begin() + known, limits.end(), LimitBefore);
-  }
+  StableSortMostlySorted(limits.begin() + known, limits.end(), LimitBefore);
   limits.erase(std::unique(limits.begin() + known, limits.end(), SameLimit), limits.end());
   std::inplace_merge(limits.begin(), limits.begin() + known, limits.end(), LimitBefore);
 }
