@@ -69,6 +69,7 @@ struct Options {
   uint64_t seed = 1;
   bool no_alerts_table = false;
   bool no_wal = false;
+  bool buffered_io = false;
 };
 
 int Main(const Options& opt) {
@@ -163,6 +164,7 @@ int Main(const Options& opt) {
   std::filesystem::remove_all(opt.dir);
   store::StoreOptions store_options;
   store_options.wal = !opt.no_wal;
+  store_options.direct_io = !opt.buffered_io;
   auto db = store::Store::Open(opt.dir + "/store", store_options);
   if (!db.ok()) {
     std::fprintf(stderr, "%s\n", db.status().ToString().c_str());
@@ -295,6 +297,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", opt.seed, "Seed");
   app.add_flag("--no-alerts-table", opt.no_alerts_table, "Do not keep packets in the alerts table");
   app.add_flag("--no-wal", opt.no_wal, "Store without its write-ahead log (replayable sources)");
+  app.add_flag("--buffered-io", opt.buffered_io,
+               "Store tables written through the page cache (default: O_DIRECT where possible)");
   CLI11_PARSE(app, argc, argv);
   return lantern::Main(opt);
 }

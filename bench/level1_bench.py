@@ -22,6 +22,7 @@ with --history upsert, side by side: alerts/s and store bytes written per alert.
 Usage: python bench/level1_bench.py [--alerts N] [--alerts-a N] [--catalog N]
            [--watchlist N] [--dir DIR] [--smoke] [--markdown FILE] [--json FILE]
        python bench/level1_bench.py --history-sim N [--dir DIR]
+       (either with --buffered-io: the store's tables through the page cache, for A/B's)
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def run_bench(binary: str, args: list[str]) -> dict:
     return json.loads(proc.stdout)
 
 
-def history_compare(lantern: str, directory: str, n: int) -> str:
+def history_compare(lantern: str, directory: str, n: int, extra: list[str]) -> str:
     os.makedirs(directory, exist_ok=True)
     sim = os.path.join(directory, "sim-ztf.avro")
     subprocess.run([lantern, "simulate", "--survey", "ztf", "--count", str(n), "--seed", "3",
@@ -64,7 +65,8 @@ def history_compare(lantern: str, directory: str, n: int) -> str:
         subprocess.run(["rm", "-rf", store], check=True)
         proc = subprocess.run([lantern, "run", "--source", f"files:{sim}", "--history", strategy,
                                "--cutouts", "count", "--threads", "2", "--progress", "0",
-                               "--data-dir", store], capture_output=True, text=True, check=True)
+                               "--data-dir", store, *extra], capture_output=True, text=True,
+                              check=True)
         m = re.search(r"([\d,]+) alerts in ([\d.]+) s", proc.stderr)
         alerts, secs = int(m.group(1).replace(",", "")), float(m.group(2))
         written = int(re.search(r"store bytes written ([\d,]+)", proc.stderr).group(1).replace(",", ""))
@@ -85,6 +87,8 @@ def main() -> int:
     ap.add_argument("--dd-mb", type=int, default=4096)
     ap.add_argument("--wal", action="store_true",
                     help="keep RocksDB's write-ahead log (default off, as in `lantern run`)")
+    ap.add_argument("--buffered-io", action="store_true",
+                    help="store tables written through the page cache (default: O_DIRECT)")
     ap.add_argument("--smoke", action="store_true",
                     help="2,000 alerts, 1e5 catalogue, 1e4 targets, 256 MB dd (seconds)")
     ap.add_argument("--history-sim", type=int, default=0,
@@ -93,8 +97,9 @@ def main() -> int:
     ap.add_argument("--markdown")
     ap.add_argument("--json")
     opt = ap.parse_args()
+    buffered = ["--buffered-io"] if opt.buffered_io else []
     if opt.history_sim:
-        print(history_compare(opt.lantern, opt.dir, opt.history_sim))
+        print(history_compare(opt.lantern, opt.dir, opt.history_sim, buffered))
         return 0
     if opt.smoke:
         opt.alerts, opt.alerts_a, opt.catalog, opt.watchlist, opt.dd_mb = 2000, 2000, 100_000, 10_000, 256
@@ -111,7 +116,7 @@ def main() -> int:
             r = run_bench(opt.bench, ["--alerts", str(alerts), "--threads", str(threads),
                                       "--cutouts", cutouts, "--catalog", str(opt.catalog),
                                       "--watchlist", str(opt.watchlist), "--dir", opt.dir]
-                          + ([] if opt.wal else ["--no-wal"]))
+                          + ([] if opt.wal else ["--no-wal"]) + buffered)
             r["setup"] = setup
             # Bytes made durable per second: the store's files after the final flush.
             r["durable_mb_per_s"] = r["dir_bytes_per_alert"] * r["alerts_per_s_with_flush"] / 1e6
