@@ -6,7 +6,12 @@ Set-ups, each with 1 and 2 worker threads:
   (a) everything stored here, cutouts in RocksDB (blob files): disk-bound; compared with
       `dd if=/dev/zero of=DIR/dd.bin bs=1M count=N conv=fdatasync` on the same disk;
   (b) cutouts handed to a sink that only counts bytes (the cutout store is another node):
-      CPU-bound.
+      CPU-bound;
+  (b-) set-up (b) with every write set built and dropped (level1_bench --discard-writes):
+      Level 1 without the store's own work, so (b) minus (b-) is what the store costs.
+RocksDB's flushes and compactions are paused while the benchmark makes its next chunk of
+copies (level1_bench.cc), so all of their CPU and time falls in the measured parts; the CPU
+per alert of RocksDB's flush and compaction threads is reported separately.
 Prints a Markdown table (alerts/s, bytes per alert, durable MB/s, peak memory) and the
 per-stage busy seconds (where the time goes). The disk figure is what the store holds on disk
 after its final flush (RocksDB fdatasyncs each file it flushes) over the run's time including
@@ -107,7 +112,8 @@ def main() -> int:
     dd_runs = [dd_bandwidth(opt.dir, opt.dd_mb)]
     print(f"dd conv=fdatasync: {dd_runs[0]:.0f} MB/s", file=sys.stderr)
     rows = []
-    for setup, cutouts, alerts in (("a", "rocksdb", opt.alerts_a), ("b", "count", opt.alerts)):
+    for setup, cutouts, alerts in (("a", "rocksdb", opt.alerts_a), ("b", "count", opt.alerts),
+                                   ("b-", "count", opt.alerts)):
         if setup == "b":
             dd_runs.append(dd_bandwidth(opt.dir, opt.dd_mb))
             print(f"dd conv=fdatasync: {dd_runs[-1]:.0f} MB/s", file=sys.stderr)
@@ -116,7 +122,8 @@ def main() -> int:
             r = run_bench(opt.bench, ["--alerts", str(alerts), "--threads", str(threads),
                                       "--cutouts", cutouts, "--catalog", str(opt.catalog),
                                       "--watchlist", str(opt.watchlist), "--dir", opt.dir]
-                          + ([] if opt.wal else ["--no-wal"]) + buffered)
+                          + ([] if opt.wal else ["--no-wal"]) + buffered
+                          + (["--discard-writes"] if setup == "b-" else []))
             r["setup"] = setup
             # Bytes made durable per second: the store's files after the final flush.
             r["durable_mb_per_s"] = r["dir_bytes_per_alert"] * r["alerts_per_s_with_flush"] / 1e6
@@ -132,16 +139,22 @@ def main() -> int:
         f"{'on' if opt.wal else 'off (as in `lantern run`)'}.",
         "",
         "| set-up | threads | alerts | alerts/s | alerts/s incl. final flush | store bytes/alert "
-        "| on-disk bytes/alert | durable MB/s | % of dd | CPU µs/alert | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| on-disk bytes/alert | durable MB/s | % of dd | CPU µs/alert | of which flush "
+        "| of which compaction | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        background = r["background_cpu_us_per_alert"]
+        durable = (f"{r['durable_mb_per_s']:,.0f} | {100 * r['durable_mb_per_s'] / dd:.0f} %"
+                   if r["writes_applied"] else "– | –")
         lines.append(
-            f"| ({r['setup']}) cutouts {r['cutouts']} | {r['threads']} | {r['alerts']:,} "
-            f"| {r['alerts_per_s']:,.0f} | {r['alerts_per_s_with_flush']:,.0f} "
+            f"| ({r['setup']}) cutouts {r['cutouts']}"
+            f"{'' if r['writes_applied'] else ', writes dropped'} | {r['threads']} "
+            f"| {r['alerts']:,} | {r['alerts_per_s']:,.0f} | {r['alerts_per_s_with_flush']:,.0f} "
             f"| {r['store_bytes_per_alert']:,.0f} | {r['dir_bytes_per_alert']:,.0f} "
-            f"| {r['durable_mb_per_s']:,.0f} | {100 * r['durable_mb_per_s'] / dd:.0f} % "
-            f"| {r['cpu_us_per_alert']:.1f} | {r['peak_rss_mb']:,.0f} |")
+            f"| {durable} | {r['cpu_us_per_alert_whole_run']:.1f} "
+            f"| {background.get('rocksdb:high', 0):.1f} | {background.get('rocksdb:low', 0):.1f} "
+            f"| {r['peak_rss_mb']:,.0f} |")
     lines += ["", "Busy seconds per stage (all workers):", "",
               "| set-up | threads | " + " | ".join(rows[0]["stage_busy_seconds"]) + " |",
               "|---|---|" + "---|" * len(rows[0]["stage_busy_seconds"])]

@@ -545,7 +545,11 @@ Status Level1::Worker::Process(std::span<const Message> batch, uint64_t ticket) 
     ws.Put(Table::kPositions, key, dec);
   }
   const uint64_t bytes = ws.bytes();
-  RETURN_IF_ERROR(db.Write(&ws));
+  if (l1_->options_.apply_writes) {
+    RETURN_IF_ERROR(db.Write(&ws));
+  } else {
+    ws.Clear();
+  }
   for (Sink* sink : l1_->sinks_) RETURN_IF_ERROR(sink->Write(processed));
   metrics.RecordStage(Stage::kSinks, decoded.size(), Since(t));
 

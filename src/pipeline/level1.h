@@ -97,6 +97,9 @@ class Sink {
 struct Level1Options {
   HistoryStrategy history = HistoryStrategy::kSelectNew;
   bool store_alerts = true;  // the alerts (event) table
+  // false: every batch's write set is built and then dropped, never applied (benchmarks: the
+  // store's own share of the cost — memtable inserts, flushes, compactions — is the difference).
+  bool apply_writes = true;
 };
 
 class Level1 {

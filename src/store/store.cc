@@ -293,6 +293,14 @@ uint64_t Store::DiskBytes(Table table) const {
   return sst + blob + mem;
 }
 
+Status Store::PauseBackgroundWork() {
+  return FromRocks(impl_->db->PauseBackgroundWork(), "store pause");
+}
+
+Status Store::ResumeBackgroundWork() {
+  return FromRocks(impl_->db->ContinueBackgroundWork(), "store resume");
+}
+
 bool Store::direct_io() const {
   return impl_->db->GetDBOptions().use_direct_io_for_flush_and_compaction;
 }

@@ -97,6 +97,11 @@ class Store {
   uint64_t DiskBytes(Table table) const;
   // Writes every table's memtable to disk (all together); `wait` = false only schedules it.
   Status Flush(bool wait = true);
+  // Waits for the running flushes and compactions to finish and starts no more until
+  // ResumeBackgroundWork. Benchmarks pause between their timed parts, so that no background
+  // work runs (unmeasured) while they prepare the next input.
+  Status PauseBackgroundWork();
+  Status ResumeBackgroundWork();
   const std::string& dir() const { return dir_; }
   // Whether flushes and compactions write past the page cache (StoreOptions::direct_io).
   bool direct_io() const;
