@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -217,7 +218,7 @@ int Main(const Options& opt) {
   level1.add_watchlists(&watchlist);
 
   double run_s = 0, cpu_s = 0;  // wall and process CPU (every thread) in the timed parts
-  uint64_t packet_bytes = 0, done = 0, disk_written = 0;
+  uint64_t packet_bytes = 0, done = 0, disk_written = 0, largest_chunk_bytes = 0;
   // The whole process's CPU from the first chunk on, less this thread's while it makes chunks:
   // every other thread's time, whenever it ran (a check on the pause's accounting).
   double making_s = 0;
@@ -244,6 +245,9 @@ int Main(const Options& opt) {
       packet_bytes += m.bytes->size();
       chunk.push_back(std::move(m));
     }
+    uint64_t chunk_bytes = 0;
+    for (const pipeline::Message& m : chunk) chunk_bytes += m.bytes->size();
+    largest_chunk_bytes = std::max(largest_chunk_bytes, chunk_bytes);
     auto source = pipeline::MakeMemorySource(std::move(chunk));
     making_s += CpuSeconds(RUSAGE_THREAD) - making0;
     pipeline::RunnerOptions ro;
@@ -312,6 +316,7 @@ int Main(const Options& opt) {
       {"dir_bytes_per_alert", static_cast<double>(dir_bytes) / done},
       {"cutout_bytes_per_alert", static_cast<double>(metrics.cutout_bytes.load()) / done},
       {"peak_rss_mb", ru.ru_maxrss / 1024.0},
+      {"input_chunk_mb", largest_chunk_bytes / 1e6},  // packets held in memory, in the RSS
       {"context_matches", metrics.context_matches.load()},
       {"watchlist_hits", metrics.watchlist_hits.load()},
   };
