@@ -116,7 +116,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = !options.read_only;
   db_options.create_missing_column_families = !options.read_only;
-  db_options.max_background_jobs = 2;
+  // Two flushes at a time: one flush thread alone could not keep up with two workers when the
+  // cutouts are stored here (the workers stalled on full memtables; docs/benchmarks.md "Two
+  // flush threads"). One compaction.
+  db_options.max_background_flushes = 2;
+  db_options.max_background_compactions = 1;
   db_options.bytes_per_sync = 1 << 20;
   // Workers write whole batches at once: let the log and the memtable writes of different
   // batches overlap. Without the log, tables flush together instead (RocksDB allows only one
