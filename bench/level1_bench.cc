@@ -226,6 +226,7 @@ int Main(const Options& opt) {
   while (done < opt.alerts) {
     const double making0 = CpuSeconds(RUSAGE_THREAD);
     std::vector<pipeline::Message> chunk;
+    uint64_t chunk_bytes = 0;
     const uint64_t n = std::min<uint64_t>(opt.chunk, opt.alerts - done);
     for (uint64_t i = 0; i < n; ++i) {
       const uint64_t c = done + i;
@@ -242,11 +243,10 @@ int Main(const Options& opt) {
       m.bytes = std::make_shared<const std::string>(std::move(file).value());
       m.origin = "bench";
       m.position = c;
-      packet_bytes += m.bytes->size();
+      chunk_bytes += m.bytes->size();
       chunk.push_back(std::move(m));
     }
-    uint64_t chunk_bytes = 0;
-    for (const pipeline::Message& m : chunk) chunk_bytes += m.bytes->size();
+    packet_bytes += chunk_bytes;
     largest_chunk_bytes = std::max(largest_chunk_bytes, chunk_bytes);
     auto source = pipeline::MakeMemorySource(std::move(chunk));
     making_s += CpuSeconds(RUSAGE_THREAD) - making0;

@@ -13,8 +13,8 @@ RocksDB's flushes and compactions are paused while the benchmark makes its next 
 copies (level1_bench.cc), so all of their CPU and time falls in the measured parts; the CPU
 per alert of RocksDB's flush and compaction threads is reported separately. Waiting for a
 running flush at the end of each chunk leaves cores idle, so the measured rates are a lower
-bound (hence large chunks: --chunk, 250,000 by default, so (a) is one chunk and (b) four); "2 cores ÷ CPU per alert" is the rate two fully used cores would give (derived, not
-measured).
+bound (hence large chunks: --chunk, 250,000 by default, so (a) is one chunk and (b) four);
+"2 cores ÷ CPU per alert" is the rate two fully used cores would give (derived, not measured).
 Prints a Markdown table (alerts/s, bytes per alert, durable MB/s, peak memory) and the
 per-stage busy seconds (where the time goes). The disk figure is what the store holds on disk
 after its final flush (RocksDB fdatasyncs each file it flushes) over the run's time including
